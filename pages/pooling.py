@@ -1,0 +1,6 @@
+"""Pooling page (coming next)."""
+
+import streamlit as st
+
+st.title("Pooling")
+st.info("Coming next: this page is being built. Meanwhile, try **Build a CNN**.")

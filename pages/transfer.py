@@ -1,0 +1,6 @@
+"""Transfer page (coming next)."""
+
+import streamlit as st
+
+st.title("Transfer")
+st.info("Coming next: this page is being built. Meanwhile, try **Build a CNN**.")

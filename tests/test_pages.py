@@ -1,0 +1,88 @@
+"""Every page loads under AppTest; the builder's main interactions work."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+
+
+def _run(path):
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_app_routes_and_loads():
+    at = _run("app.py")
+    assert at.title[0].value == "Learn CNNs by doing"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_loads_on_its_own(page):
+    _run(page)
+
+
+def _keys(at, suffix):
+    return [w.key for w in at.number_input if w.key.endswith(suffix)]
+
+
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_builder_preset_and_edit_update_the_table():
+    at = _run("pages/build.py")
+    assert _metrics(at)["Total parameters"] == "34,826"
+    at.selectbox(key="build_preset").set_value("LeNet-5-like")
+    at.button(key="build_load").click().run()
+    assert _metrics(at)["Total parameters"] == "61,706"
+    first_filters = _keys(at, "_filters")[0]
+    at.number_input(key=first_filters).set_value(12).run()  # 6 -> 12 filters in the first conv
+    # conv1 (5*5*1+1)*12 = 312, conv2 (5*5*12+1)*16 = 4,816; the rest of LeNet is unchanged
+    assert _metrics(at)["Total parameters"] == "64,262"
+    table = at.dataframe[0].value
+    assert table.iloc[0]["formula"] == "(5*5*1 + 1) * 12 = 312"
+    assert table.iloc[0]["output shape"] == "28 x 28 x 12"
+
+
+def test_builder_shows_impossible_spec_as_a_sentence_and_keeps_the_last_table():
+    at = _run("pages/build.py")
+    at.selectbox(key="build_preset").set_value("Tiny")
+    at.button(key="build_load").click().run()
+    remove_keys = [b.key for b in at.button if b.key and b.key.endswith("_remove")]
+    at.button(key=remove_keys[-1]).click().run()  # Tiny without its Flatten: conv, pool
+    for _ in range(4):  # pools until the image is 1x1, then one more
+        at.selectbox(key="build_add_type").set_value("pool")
+        at.button(key="build_add").click().run()
+    # 28 -conv3-> 26 -pool-> 13 -> 6 -> 3 -> 1, and layer 6 (a pool) gets that 1x1 input
+    errors = [e.value for e in at.error]
+    assert errors and "Layer 6 (pool max 2x2) gets a 1x1 input" in errors[0]
+    assert not at.exception
+    assert "last valid" in at.subheader[1].value
+    assert len(at.dataframe) >= 1  # the last valid table is still on screen
+
+
+def test_builder_move_and_remove_layers():
+    at = _run("pages/build.py")
+    at.selectbox(key="build_preset").set_value("Keras MNIST convnet")
+    at.button(key="build_load").click().run()
+    n_before = len(at.dataframe[0].value)
+    remove_keys = [b.key for b in at.button if b.key and b.key.endswith("_remove")]
+    at.button(key=remove_keys[-1]).click().run()  # drop the dropout
+    assert len(at.dataframe[0].value) == n_before - 1
+    up_keys = [b.key for b in at.button if b.key and b.key.endswith("_up")]
+    at.button(key=up_keys[1]).click().run()  # pool above conv: pool, conv, conv, pool, ...
+    assert at.dataframe[0].value.iloc[0]["layer"] == "pool max 2x2"
+    assert at.dataframe[0].value.iloc[1]["output shape"] == "12 x 12 x 32"  # 14 -conv3-> 12
+
+
+def test_builder_export_code_and_cifar():
+    at = _run("pages/build.py")
+    at.selectbox(key="build_dataset").set_value("cifar10").run()
+    code = at.code[0].value
+    assert "input_shape=(32, 32, 3)" in code and "layers.Conv2D(32, 3" in code
+    assert _metrics(at)["Total parameters"] == "42,442"  # 896 + 18,496 + (6*6*64 + 1) * 10

@@ -1,0 +1,45 @@
+"""Per-session state shared between pages: the layer stack and the chosen dataset."""
+
+from __future__ import annotations
+
+import itertools
+
+import streamlit as st
+
+from cnn_core import spec as spec_mod
+
+DATASET_LABELS = {"mnist": "MNIST (28x28x1 digits)", "cifar10": "CIFAR-10 (32x32x3 photos)"}
+_ids = itertools.count(1)
+
+
+def _with_ids(spec: list[dict]) -> list[dict]:
+    return [{**layer, "id": f"L{next(_ids)}"} for layer in spec_mod.normalize(spec)]
+
+
+def layers() -> list[dict]:
+    """The learner's layer stack (dicts with an 'id' used for widget keys); a preset at first."""
+    if "cnn_layers" not in st.session_state:
+        st.session_state["cnn_layers"] = _with_ids(spec_mod.PRESETS["Keras MNIST convnet"])
+    return st.session_state["cnn_layers"]
+
+
+def set_layers(spec: list[dict]) -> None:
+    st.session_state["cnn_layers"] = _with_ids(spec)
+
+
+def current_spec() -> list[dict]:
+    """The stack as plain spec dicts (no ids), ready for cnn_core."""
+    return [{k: v for k, v in layer.items() if k != "id"} for layer in layers()]
+
+
+def dataset_name() -> str:
+    return st.session_state.get("cnn_dataset", "mnist")
+
+
+def dataset_ui(key: str) -> str:
+    """A dataset picker that remembers its choice across pages; returns 'mnist' or 'cifar10'."""
+    names = list(DATASET_LABELS)
+    choice = st.selectbox("Dataset", names, index=names.index(dataset_name()),
+                          format_func=DATASET_LABELS.get, key=key)
+    st.session_state["cnn_dataset"] = choice
+    return choice
