@@ -96,3 +96,14 @@ def layer_table(model) -> pd.DataFrame:
             "formula": _formula(layer, params),
         })
     return pd.DataFrame(rows)
+
+
+def to_keras_bytes(model) -> bytes:
+    """The model as a `.keras` file's bytes (for a download button)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.keras"
+        model.save(path)
+        return path.read_bytes()

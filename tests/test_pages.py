@@ -86,3 +86,56 @@ def test_builder_export_code_and_cifar():
     code = at.code[0].value
     assert "input_shape=(32, 32, 3)" in code and "layers.Conv2D(32, 3" in code
     assert _metrics(at)["Total parameters"] == "42,442"  # 896 + 18,496 + (6*6*64 + 1) * 10
+
+
+def _train_tiny(at, epochs=1):
+    """Use the Tiny stack, the shipped sample, and press Train; wait for the job."""
+    at.session_state["cnn_layers"] = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid",
+                                       "activation": "relu", "id": "T1"},
+                                      {"type": "pool", "kind": "max", "size": 2, "stride": None, "padding": "valid",
+                                       "id": "T2"}]
+    at.run()
+    at.radio(key="train_source").set_value("sample")
+    at.number_input(key="train_epochs").set_value(epochs)
+    at.button(key="train_start").click().run()
+    job = at.session_state["train_job"]
+    assert job.wait(300)
+    at.run()  # the live panel sees the end and asks for a full redraw
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return job
+
+
+def test_train_page_trains_and_shows_the_evaluation():
+    at = _run("pages/train.py")
+    job = _train_tiny(at)
+    assert job.state == "finished"
+    assert any(m.value.startswith("Finished 1 epochs") and "shipped sample of MNIST" in m.value for m in at.markdown)
+    labels = [m.label for m in at.metric]
+    assert "Test accuracy" in labels and "Mistakes" in labels
+    assert [t.label for t in at.tabs][:3] == ["Confusion matrix", "Per class", "Mistakes"]
+    assert len(at.session_state["train_history"]) == 1  # the run history has this run
+
+
+@pytest.mark.parametrize("widget,key,value,words", [
+    ("text_input", "train_lr", "0", "learning rate must be above 0"),
+    ("text_input", "train_lr", "-0.5", "learning rate must be above 0"),
+    ("text_input", "train_lr", "fast", "must be a number"),
+    ("number_input", "train_batch", 0, "batch size"),
+    ("number_input", "train_epochs", 400, "Epochs must be"),
+])
+def test_train_page_bad_settings_get_a_sentence(widget, key, value, words):
+    at = _run("pages/train.py")
+    getattr(at, widget)(key=key).set_value(value).run()
+    assert not at.exception
+    assert any(words in e.value for e in at.error)
+    assert at.button(key="train_start").disabled  # nothing can start with bad settings
+
+
+def test_train_page_preset_fills_the_settings():
+    at = _run("pages/train.py")
+    at.button(key="train_preset_fast CIFAR-10").click().run()
+    assert at.selectbox(key="train_dataset").value == "cifar10"
+    assert at.checkbox(key="train_augment").value is True
+    assert at.selectbox(key="train_schedule").value == "one_cycle"
+    assert not at.error

@@ -1,0 +1,50 @@
+"""Training presets tuned for a 2-core CPU. Their numbers come from scripts/bench.py (README)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnn_core.training import TrainConfig
+
+
+@dataclass(frozen=True)
+class TrainPreset:
+    spec: list  # the layer stack (cnn_core.spec format)
+    config: TrainConfig  # how to train it
+    description: str  # what it reaches and how long it takes, measured
+
+
+TRAIN_PRESETS = {
+    "fast MNIST": TrainPreset(
+        spec=[
+            {"type": "conv", "filters": 32, "kernel": 5, "stride": 2, "padding": "same"},
+            {"type": "conv", "filters": 64, "kernel": 3, "stride": 2, "padding": "same"},
+            {"type": "flatten"},
+            {"type": "dropout", "rate": 0.3},
+        ],
+        config=TrainConfig(dataset="mnist", source="auto", epochs=4, batch_size=256, optimizer="adam",
+                           learning_rate=5e-3, schedule="one_cycle", validation_fraction=0.0),
+        description="two strided convolutions instead of conv + pool (half the work per image), "
+                    "batch 256, a one-cycle learning rate peaking at 0.005; 4 epochs on the full set.",
+    ),
+    "fast CIFAR-10": TrainPreset(
+        spec=[
+            {"type": "conv", "filters": 32, "kernel": 3, "padding": "same"},
+            {"type": "batchnorm"},
+            {"type": "pool", "kind": "max", "size": 2},
+            {"type": "conv", "filters": 64, "kernel": 3, "padding": "same"},
+            {"type": "batchnorm"},
+            {"type": "pool", "kind": "max", "size": 2},
+            {"type": "conv", "filters": 128, "kernel": 3, "padding": "same"},
+            {"type": "batchnorm"},
+            {"type": "pool", "kind": "max", "size": 2},
+            {"type": "flatten"},
+            {"type": "dropout", "rate": 0.3},
+        ],
+        config=TrainConfig(dataset="cifar10", source="auto", epochs=6, batch_size=256, optimizer="adam",
+                           learning_rate=4e-3, schedule="one_cycle", augment=True, label_smoothing=0.1,
+                           validation_fraction=0.0),
+        description="three conv + batch-norm blocks, flip-and-shift augmentation, label smoothing 0.1, "
+                    "batch 256 and a one-cycle learning rate peaking at 0.004.",
+    ),
+}
