@@ -270,6 +270,7 @@ class TrainingJob:
         self.total_steps = 0
         self.steps_per_epoch = 0
         self.trained_batches = 0
+        self.fit_seconds = 0.0  # model.fit alone (what scripts/bench.py compares with bare Keras)
         self.thread: threading.Thread | None = None
 
     # -- control
@@ -366,9 +367,11 @@ class TrainingJob:
         train = make_dataset(x, targets(y), cfg.batch_size, shuffle=True, augment=cfg.augment,
                              flip=cfg.dataset != "mnist", seed=cfg.seed)
         val = make_dataset(xv, targets(yv), 512) if xv is not None else None
+        t0 = time.perf_counter()
         if not self._stop.is_set():
             self.model.fit(train, epochs=cfg.epochs, validation_data=val, verbose=0, shuffle=False,
                            callbacks=[_LiveMetrics(self)])
+        self.fit_seconds = time.perf_counter() - t0
         self.result = evaluate(self.model, ds)
 
     # -- read from any thread

@@ -1,6 +1,116 @@
-"""Quiz page (coming next)."""
+"""Quiz: instant feedback with explanations, progress per topic, retries, instructor codes, CSV."""
 
+import random
+import time
+from datetime import datetime
+
+import pandas as pd
 import streamlit as st
 
+from cnn_core import quiz
+
 st.title("Quiz")
-st.info("Coming next: this page is being built. Meanwhile, try **Build a CNN**.")
+st.caption("Answer, check, read why. Numbers in generated questions are fresh for every quiz code "
+           "and their answers come from the same code the tests check against Keras.")
+
+PAGE_TITLES = {"home": "Home", "convolution": "Convolution lab", "pooling": "Pooling lab", "build": "Build a CNN",
+               "train": "Train", "transfer": "Transfer learning", "quiz": "Quiz"}
+
+st.session_state.setdefault("quiz_code", str(quiz.QuizCode(random.randint(1000, 9999), tuple(quiz.TOPICS))))
+st.session_state.setdefault("quiz_answers", {})  # question id -> answer record; survives page changes
+st.session_state.setdefault("quiz_started", time.time())
+
+
+def set_code(code: str) -> None:
+    st.session_state["quiz_code"] = code
+    st.session_state["quiz_answers"] = {}
+    st.session_state["quiz_started"] = time.time()
+
+
+def code_ui() -> None:
+    with st.expander("Quiz code (instructor mode)"):
+        st.caption("Everyone who enters the same code gets the same questions in the same order.")
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        typed = c1.text_input("Enter a code from your instructor", key="quiz_code_input", placeholder="1234-all")
+        if c2.button("Load", key="quiz_load"):
+            try:
+                set_code(str(quiz.parse_code(typed)))
+            except ValueError as err:
+                st.error(str(err))
+        st.divider()
+        topics = st.multiselect("Topics", list(quiz.TOPICS), default=list(quiz.TOPICS),
+                                format_func=quiz.TOPICS.get, key="quiz_topics")
+        seed = st.number_input("Seed", 0, 999_999_999, 1234, key="quiz_seed")
+        if topics:
+            made = str(quiz.QuizCode(int(seed), tuple(topics)))
+            st.markdown(f"Code for your class: `{made}`")
+            st.button("Use this code myself", key="quiz_use_made", on_click=set_code, args=(made,))
+        else:
+            st.warning("Choose at least one topic.")
+
+
+def answer_widget(q: quiz.Question, key: str, locked: bool):
+    if q.kind == "single":
+        return st.radio("Your answer", q.choices, index=None, key=key, disabled=locked)
+    if q.kind == "multiple":
+        return st.multiselect("Your answers (all that apply)", q.choices, key=key, disabled=locked)
+    hint = "a number, e.g. 896" if q.kind == "numeric" else "a shape, e.g. 26, 26, 32"
+    return st.text_input("Your answer", key=key, placeholder=hint, disabled=locked)
+
+
+def question_ui(n: int, q: quiz.Question) -> None:
+    answers = st.session_state["quiz_answers"]
+    record = answers.get(q.id)
+    with st.container(border=True):
+        st.markdown(f"**{n}. {q.prompt}**  \n*{quiz.TOPICS[q.topic]}*")
+        key = f"quiz_{st.session_state['quiz_code']}_{q.id}"
+        given = answer_widget(q, key, locked=record is not None)
+        if record is None:
+            if st.button("Check", key=f"{key}_check"):
+                try:
+                    g = quiz.grade(q, given)
+                except ValueError as err:
+                    st.warning(str(err))  # unreadable: not counted as an answer
+                else:
+                    answers[q.id] = {"question_id": q.id, "topic": q.topic, "question": q.prompt,
+                                     "answer_given": g.given, "correct": g.correct, "expected": g.expected,
+                                     "time": datetime.now().isoformat(timespec="seconds"),
+                                     "seconds": round(time.time() - st.session_state["quiz_started"], 1)}
+                    st.rerun()
+            return
+        if record["correct"]:
+            st.success(f"Right: {record['answer_given']}")
+        else:
+            st.error(f"Not quite. You said {record['answer_given']}; the answer is {record['expected']}.")
+        st.markdown(q.explanation)
+        st.caption(f"See it for yourself on the **{PAGE_TITLES[q.page]}** page.")
+
+
+def progress_ui(questions) -> None:
+    answers = st.session_state["quiz_answers"]
+    done = [answers[q.id] for q in questions if q.id in answers]
+    right = sum(r["correct"] for r in done)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Score", f"{right} / {len(done)}", help="right answers among those checked")
+    c2.metric("Answered", f"{len(done)} of {len(questions)}")
+    c3.metric("Quiz code", st.session_state["quiz_code"])
+    if done:
+        per_topic = pd.DataFrame(done).groupby("topic")["correct"].agg(["sum", "count"]).reset_index()
+        per_topic["topic"] = per_topic["topic"].map(quiz.TOPICS)
+        per_topic.columns = ["topic", "right", "answered"]
+        st.dataframe(per_topic, hide_index=True, key="quiz_topic_table")
+        missed = [q.id for q in questions if q.id in answers and not answers[q.id]["correct"]]
+        b1, b2 = st.columns(2)
+        if b1.button(f"Retry the {len(missed)} I missed", key="quiz_retry", disabled=not missed):
+            for qid in missed:
+                del answers[qid]
+            st.rerun()
+        b2.download_button("Download results (CSV)", quiz.results_csv(done), "quiz_results.csv", "text/csv",
+                           key="quiz_csv")
+
+
+code_ui()
+questions = quiz.make_quiz(quiz.parse_code(st.session_state["quiz_code"]))
+progress_ui(questions)
+for n, q in enumerate(questions, start=1):
+    question_ui(n, q)

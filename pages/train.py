@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cnn_core import data, presets, spec as spec_mod, training
+from cnn_core import data, presets, training
+from cnn_core import spec as spec_mod
 from ui import charts, jobs, results, state
 
 KEY = "train_job"

@@ -6,7 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from cnn_core import presets, spec as spec_mod, training
+from cnn_core import presets, training
+from cnn_core import spec as spec_mod
 
 TINY = spec_mod.PRESETS["Tiny"]
 

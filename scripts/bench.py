@@ -1,0 +1,173 @@
+"""Speed and memory of the training engine, as ratios against plain Keras timed in the same run.
+
+    CNN_DATASETS_DIR=../shared/datasets python scripts/bench.py            # everything (~30 min, 2 cores)
+    CNN_DATASETS_DIR=../shared/datasets python scripts/bench.py overhead latency
+
+Sections (README, "Performance", lists the goals):
+- overhead: TrainingJob (live callback, stop flag) vs bare `model.fit(verbose=0)`, same model, data
+  and epochs, alternated to even out a noisy machine.
+- latency:  seconds from TrainingJob.start() to the first loss point, the dataset already loaded.
+- mnist:    the "fast MNIST" preset to its test accuracy, against the Keras "Simple MNIST convnet"
+            recipe (batch 128, 15 epochs, Adam). The recipe's epochs all cost the same, so by
+            default 3 are timed and the time is multiplied by 5 (--ref-epochs 15 times them all).
+            Also the server's resident memory after that full-MNIST training.
+- cifar:    the "fast CIFAR-10" preset's test accuracy and time, against the TensorFlow CNN
+            tutorial model (10 epochs, timed on --ref-epochs-cifar and scaled likewise).
+Results are printed and written to artifacts/bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from cnn_core import data, presets, training  # noqa: E402
+from cnn_core import spec as spec_mod
+
+KERAS_MNIST = spec_mod.PRESETS["Keras MNIST convnet"]
+TF_TUTORIAL = [  # https://www.tensorflow.org/tutorials/images/cnn
+    {"type": "conv", "filters": 32, "kernel": 3}, {"type": "pool"},
+    {"type": "conv", "filters": 64, "kernel": 3}, {"type": "pool"},
+    {"type": "conv", "filters": 64, "kernel": 3}, {"type": "flatten"},
+    {"type": "dense", "units": 64},
+]
+
+
+def rss_mb() -> dict:
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS", "VmHWM")):
+            out[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return out
+
+
+def keras_reference(spec, ds, epochs_timed: int, epochs_total: int, batch: int = 128) -> dict:
+    """Plain Keras, as its tutorial does it: numpy floats in, model.fit, model.evaluate."""
+    import keras
+
+    from cnn_core.models import build_cnn
+
+    keras.utils.set_random_seed(0)
+    model = build_cnn(spec, ds.input_shape, ds.num_classes)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, xt = data.to_float(ds.x_train), data.to_float(ds.x_test)
+    t = time.perf_counter()
+    model.fit(x, ds.y_train, batch_size=batch, epochs=epochs_timed, validation_split=0.1, verbose=0)
+    seconds = time.perf_counter() - t
+    loss, acc = model.evaluate(xt, ds.y_test, verbose=0)
+    return {"epochs_timed": epochs_timed, "seconds_timed": round(seconds, 1),
+            "seconds_for_all_epochs": round(seconds * epochs_total / epochs_timed, 1),
+            "epochs_total": epochs_total, "test_accuracy_after_timed_epochs": round(acc, 4)}
+
+
+def run_job(spec, cfg) -> tuple[training.TrainingJob, float]:
+    t = time.perf_counter()
+    job = training.TrainingJob(spec, cfg, scheduler=training.JobScheduler(1)).start()
+    job.wait()
+    if job.state != "finished":
+        raise RuntimeError(f"job ended {job.state}: {job.error}")
+    return job, time.perf_counter() - t
+
+
+def bench_overhead(reps: int, images: int) -> dict:
+    import keras
+
+    from cnn_core.models import build_cnn
+
+    ds = data.load_dataset("mnist", "full")
+    cfg = training.TrainConfig(dataset="mnist", source="full", epochs=1, validation_fraction=0.0,
+                               max_train_images=images)
+    bare, live = [], []
+    for _ in range(reps):
+        keras.utils.set_random_seed(0)
+        model = build_cnn(KERAS_MNIST, ds.input_shape, 10)
+        training.compile_model(model, cfg, 1)
+        train = training.make_dataset(ds.x_train[:images], ds.y_train[:images], 128, shuffle=True)
+        t = time.perf_counter()
+        model.fit(train, epochs=1, verbose=0)
+        bare.append(time.perf_counter() - t)
+        job, _ = run_job(KERAS_MNIST, cfg)
+        live.append(job.fit_seconds)
+    ratio = sum(live) / sum(bare)
+    return {"bare_fit_s": [round(v, 2) for v in bare], "training_job_fit_s": [round(v, 2) for v in live],
+            "ratio": round(ratio, 3), "goal": "<= 1.05"}
+
+
+def bench_latency(reps: int) -> dict:
+    data.load_dataset("mnist", "full")
+    cfg = training.TrainConfig(dataset="mnist", source="full", epochs=1)
+    run_job(spec_mod.PRESETS["Tiny"], training.TrainConfig(dataset="mnist", source="sample", epochs=1,
+                                                            max_train_images=256))  # imports, warm-up
+    firsts = []
+    for _ in range(reps):
+        job = training.TrainingJob(KERAS_MNIST, cfg, scheduler=training.JobScheduler(1)).start()
+        while job.snapshot().first_point_seconds is None and job.active:
+            time.sleep(0.005)
+        firsts.append(job.snapshot().first_point_seconds)
+        job.stop()
+        job.wait()
+    return {"first_point_s": [round(v, 2) for v in firsts], "median_s": round(sorted(firsts)[len(firsts) // 2], 2),
+            "goal": "<= 2 s"}
+
+
+def bench_mnist(ref_epochs: int) -> dict:
+    ds = data.load_dataset("mnist", "full")
+    ref = keras_reference(KERAS_MNIST, ds, ref_epochs, 15)
+    p = presets.TRAIN_PRESETS["fast MNIST"]
+    job, wall = run_job(p.spec, p.config)
+    return {"keras_recipe": ref, "fast_mnist": {
+        "wall_s": round(wall, 1), "fit_s": round(job.fit_seconds, 1), "epochs": p.config.epochs,
+        "test_accuracy": round(job.result["accuracy"], 4)},
+        "ratio": round(wall / ref["seconds_for_all_epochs"], 3), "goal": "<= 0.2 with >= 99.0%",
+        "memory_after_full_mnist_mb": rss_mb()}
+
+
+def bench_cifar(ref_epochs: int) -> dict:
+    ds = data.load_dataset("cifar10", "full")
+    ref = keras_reference(TF_TUTORIAL, ds, ref_epochs, 10, batch=32)  # the tutorial's default batch
+    p = presets.TRAIN_PRESETS["fast CIFAR-10"]
+    job, wall = run_job(p.spec, p.config)
+    return {"tf_tutorial": ref, "fast_cifar10": {
+        "wall_s": round(wall, 1), "epochs": p.config.epochs, "test_accuracy": round(job.result["accuracy"], 4)},
+        "time_ratio": round(wall / ref["seconds_for_all_epochs"], 3), "goal": ">= 80% in <= 1.0x the time"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Benchmarks of the training engine (see the docstring).")
+    ap.add_argument("sections", nargs="*", default=["overhead", "latency", "mnist", "cifar"])
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--overhead-images", type=int, default=20_000)
+    ap.add_argument("--ref-epochs", type=int, default=3)
+    ap.add_argument("--ref-epochs-cifar", type=int, default=2)
+    args = ap.parse_args()
+    if not all(data.full_available(n) for n in data.NAMES):
+        sys.exit("The full datasets are needed: set CNN_DATASETS_DIR=../shared/datasets.")
+    out = {"machine": f"{os.cpu_count()} CPU cores, {os.uname().machine}", "when": time.strftime("%Y-%m-%d %H:%M")}
+    for s in args.sections:
+        t = time.perf_counter()
+        if s == "overhead":
+            out[s] = bench_overhead(args.reps, args.overhead_images)
+        elif s == "latency":
+            out[s] = bench_latency(args.reps)
+        elif s == "mnist":
+            out[s] = bench_mnist(args.ref_epochs)
+        elif s == "cifar":
+            out[s] = bench_cifar(args.ref_epochs_cifar)
+        else:
+            sys.exit(f"unknown section {s!r}")
+        out[s]["bench_seconds"] = round(time.perf_counter() - t, 1)
+        print(json.dumps({s: out[s]}, indent=1), flush=True)
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "bench.json").write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
