@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from cnn_core import data, presets, training  # noqa: E402
-from cnn_core import spec as spec_mod
+from cnn_core import spec as spec_mod  # noqa: E402
 
 KERAS_MNIST = spec_mod.PRESETS["Keras MNIST convnet"]
 TF_TUTORIAL = [  # https://www.tensorflow.org/tutorials/images/cnn
