@@ -13,6 +13,7 @@ PAGES = {
     "Do it": [
         st.Page("pages/build.py", title="Build a CNN", icon="🧱"),
         st.Page("pages/train.py", title="Train", icon="📈"),
+        st.Page("pages/pooling_experiment.py", title="Max vs average pooling", icon="⚖️"),
         st.Page("pages/transfer.py", title="Transfer learning", icon="🔁"),
     ],
     "Check it": [st.Page("pages/quiz.py", title="Quiz", icon="✅")],

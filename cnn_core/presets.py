@@ -22,10 +22,10 @@ TRAIN_PRESETS = {
             {"type": "flatten"},
             {"type": "dropout", "rate": 0.3},
         ],
-        config=TrainConfig(dataset="mnist", source="auto", epochs=4, batch_size=256, optimizer="adam",
-                           learning_rate=5e-3, schedule="one_cycle", validation_fraction=0.0),
+        config=TrainConfig(dataset="mnist", source="auto", epochs=7, batch_size=512, optimizer="adam",
+                           learning_rate=8e-3, schedule="one_cycle", validation_fraction=0.0),
         description="two strided convolutions instead of conv + pool (half the work per image), "
-                    "batch 256, a one-cycle learning rate peaking at 0.005; 4 epochs on the full set.",
+                    "batch 512, a one-cycle learning rate peaking at 0.008; 7 epochs on the full set.",
     ),
     "fast CIFAR-10": TrainPreset(
         spec=[
@@ -41,7 +41,7 @@ TRAIN_PRESETS = {
             {"type": "flatten"},
             {"type": "dropout", "rate": 0.3},
         ],
-        config=TrainConfig(dataset="cifar10", source="auto", epochs=6, batch_size=256, optimizer="adam",
+        config=TrainConfig(dataset="cifar10", source="auto", epochs=3, batch_size=256, optimizer="adam",
                            learning_rate=4e-3, schedule="one_cycle", augment=True, label_smoothing=0.1,
                            validation_fraction=0.0),
         description="three conv + batch-norm blocks, flip-and-shift augmentation, label smoothing 0.1, "

@@ -105,7 +105,8 @@ def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool
     if shuffle:  # shuffle indices, not images: the buffer fills in milliseconds
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
-    ds = ds.map(lambda a, b: (tf.cast(a, tf.float32) / 255.0, b), num_parallel_calls=tf.data.AUTOTUNE)
+    if x.dtype == np.uint8:  # images: scale per batch; float inputs (cached features) pass as they are
+        ds = ds.map(lambda a, b: (tf.cast(a, tf.float32) / 255.0, b), num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
         ds = ds.map(_augment_fn(flip, 2 if x.shape[1] <= 28 else 3), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
@@ -199,38 +200,38 @@ def downsample(values: list, limit: int = MAX_POINTS) -> list:
     return out
 
 
-class _LiveMetrics:
-    """Keras callback: per-batch floats into a locked buffer; the stop flag after every batch."""
+def live_metrics_callback(job: TrainingJob):
+    """A Keras callback: per-batch floats into the job's locked buffer; the stop flag after every
+    batch. (Built on first use, so importing this module does not import Keras.)"""
+    import keras
 
-    def __new__(cls, job):
-        import keras
+    class Callback(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            job._t0 = time.perf_counter()
 
-        class Callback(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                job._t0 = time.perf_counter()
+        def on_epoch_begin(self, epoch, logs=None):
+            self._loss_sum, self._acc_sum = 0.0, 0.0
+            self._epoch_t0 = time.perf_counter()
 
-            def on_epoch_begin(self, epoch, logs=None):
-                self._seen, self._loss_sum, self._acc_sum = 0, 0.0, 0.0
-                self._epoch_t0 = time.perf_counter()
+        def on_train_batch_end(self, batch, logs=None):
+            logs = logs or {}
+            # Keras reports the running mean over the epoch; recover this batch's own value
+            # (exact for equal-size batches; the short last batch of an epoch is approximate).
+            n = batch + 1
+            mean_loss = float(logs.get("loss", math.nan))
+            mean_acc = float(next((v for k, v in logs.items() if "accuracy" in k), math.nan))
+            loss = mean_loss * n - self._loss_sum
+            acc = mean_acc * n - self._acc_sum
+            self._loss_sum, self._acc_sum = mean_loss * n, mean_acc * n
+            job._record_batch(loss, acc)
+            if job._stop.is_set():
+                self.model.stop_training = True
 
-            def on_train_batch_end(self, batch, logs=None):
-                logs = logs or {}
-                # Keras reports the running mean over the epoch; recover this batch's own value.
-                n = batch + 1
-                mean_loss = float(logs.get("loss", math.nan))
-                mean_acc = float(next((v for k, v in logs.items() if "accuracy" in k), math.nan))
-                loss = mean_loss * n - self._loss_sum
-                acc = mean_acc * n - self._acc_sum
-                self._loss_sum, self._acc_sum = mean_loss * n, mean_acc * n
-                job._record_batch(loss, acc)
-                if job._stop.is_set():
-                    self.model.stop_training = True
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            job._record_epoch(logs, time.perf_counter() - self._epoch_t0)
 
-            def on_epoch_end(self, epoch, logs=None):
-                logs = logs or {}
-                job._record_epoch(logs, time.perf_counter() - self._epoch_t0)
-
-        return Callback()
+    return Callback()
 
 
 # ---------------------------------------------------------------- the job
@@ -239,14 +240,15 @@ class TrainingJob:
     """One training run of a spec (or a ready model) on a dataset, in a background thread."""
 
     def __init__(self, spec=None, config: TrainConfig | None = None, *, model_fn: Callable | None = None,
-                 scheduler: JobScheduler | None = None, owner_alive: Callable[[], bool] | None = None,
-                 label: str = ""):
+                 dataset_fn: Callable | None = None, scheduler: JobScheduler | None = None,
+                 owner_alive: Callable[[], bool] | None = None, label: str = ""):
         self.config = (config or TrainConfig()).validate()
         if model_fn is None:
             shape = data_mod.INPUT_SHAPES[self.config.dataset]
             spec_mod.infer(spec or [], shape, len(data_mod.CLASS_NAMES[self.config.dataset]))  # fail now
         self.spec = list(spec or [])
         self.model_fn = model_fn  # (input_shape, num_classes) -> compiled-or-not keras.Model
+        self.dataset_fn = dataset_fn  # () -> data.Dataset, instead of config.dataset / config.source
         self.scheduler = scheduler or default_scheduler()
         self.owner_alive = owner_alive  # the scheduler stops jobs whose owner is gone
         self.label = label
@@ -256,10 +258,12 @@ class TrainingJob:
         self.model = None
         self.result: dict | None = None
         self.dataset_source = ""
+        self.dataset: data_mod.Dataset | None = None  # what it trained on (set when it starts)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._done = threading.Event()
-        self._t0: float | None = None
+        self._t0: float | None = None  # training began (on_train_begin)
+        self._t_end: float | None = None  # training ended
         self._submitted: float | None = None
         self._first_point: float | None = None
         self._steps: list[int] = []
@@ -321,6 +325,8 @@ class TrainingJob:
     def _finish(self, state: str, error: str = "") -> None:
         with self._lock:
             self.state, self.error = state, error
+            if self._t0 and not self._t_end:
+                self._t_end = time.perf_counter()
         self._done.set()
 
     def run(self) -> None:
@@ -345,7 +351,8 @@ class TrainingJob:
         import keras
 
         cfg = self.config
-        ds = data_mod.load_dataset(cfg.dataset, cfg.source)
+        ds = self.dataset_fn() if self.dataset_fn else data_mod.load_dataset(cfg.dataset, cfg.source)
+        self.dataset = ds
         self.dataset_source = ds.source
         x, y, xv, yv = split_train(ds, cfg)
         self.steps_per_epoch = math.ceil(len(x) / cfg.batch_size)
@@ -364,23 +371,22 @@ class TrainingJob:
         def targets(labels):
             return keras.utils.to_categorical(labels, nc) if cfg.label_smoothing else labels
 
-        train = make_dataset(x, targets(y), cfg.batch_size, shuffle=True, augment=cfg.augment,
+        train = make_dataset(x, targets(y), cfg.batch_size, shuffle=True, augment=cfg.augment and x.ndim == 4,
                              flip=cfg.dataset != "mnist", seed=cfg.seed)
         val = make_dataset(xv, targets(yv), 512) if xv is not None else None
         t0 = time.perf_counter()
         if not self._stop.is_set():
             self.model.fit(train, epochs=cfg.epochs, validation_data=val, verbose=0, shuffle=False,
-                           callbacks=[_LiveMetrics(self)])
-        self.fit_seconds = time.perf_counter() - t0
+                           callbacks=[live_metrics_callback(self)])
+        self._t_end = time.perf_counter()
+        self.fit_seconds = self._t_end - t0
         self.result = evaluate(self.model, ds)
 
     # -- read from any thread
     def snapshot(self) -> Snapshot:
         with self._lock:
-            now = time.perf_counter()
-            seconds = (now - self._t0) if self._t0 and not self._done.is_set() else (
-                sum(self._epoch_seconds) if self._done.is_set() and self._epoch_seconds else
-                (now - self._t0 if self._t0 else 0.0))
+            end = self._t_end or time.perf_counter()
+            seconds = end - self._t0 if self._t0 else 0.0
             return Snapshot(
                 state=self.state, step=self.trained_batches, total_steps=self.total_steps,
                 epoch=len(self._epoch_seconds), epochs=self.config.epochs, seconds=seconds,

@@ -17,9 +17,11 @@ PATH = [
      "Stack layers; every output shape and parameter count is shown with its formula."),
     ("pages/train.py", "4. Train",
      "Train your model live on MNIST or CIFAR-10, stop it, inspect its mistakes."),
-    ("pages/transfer.py", "5. Transfer learning",
+    ("pages/pooling_experiment.py", "5. Max vs average pooling",
+     "A controlled experiment: two models identical but for the pooling kind, over several seeds."),
+    ("pages/transfer.py", "6. Transfer learning",
      "Freeze and unfreeze the stages of a pretrained ResNet and measure the difference."),
-    ("pages/quiz.py", "6. Quiz", "Check yourself; every answer comes with its explanation."),
+    ("pages/quiz.py", "7. Quiz", "Check yourself; every answer comes with its explanation."),
 ]
 
 st.subheader("A learning path")
@@ -36,7 +38,7 @@ st.markdown(
     "- A larger filter, or a larger stride, gives a smaller output; `padding='same'` keeps the size.\n"
     "- 2x2 pooling with stride 2 halves height and width, keeps the channels, has no parameters.\n"
     "- A conv layer shares its weights: (32,32,3) through 32 filters of 3x3 needs (3x3x3)x32 + 32 "
-    "= 896 parameters; a Dense layer between the same sizes would need about 85 million.\n"
+    "= 896 parameters; a Dense layer between the same sizes would need about 88 million.\n"
     "- `trainable = False` leaves fewer parameters to train; the total stays the same.\n"
     "- ResNet's skip connections let deep networks train without losing the signal."
 )

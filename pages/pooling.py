@@ -1,6 +1,74 @@
-"""Pooling page (coming next)."""
+"""Pooling lab: max against average pooling on a real image; shapes, windows, zero parameters.
 
+No TensorFlow here: cnn_core.conv.pool2d matches Keras' pooling layers (tested).
+"""
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("Pooling")
-st.info("Coming next: this page is being built. Meanwhile, try **Build a CNN**.")
+from cnn_core import arithmetic as ar
+from cnn_core import conv
+from ui import lab
+
+st.title("Pooling lab")
+st.caption("Pooling slides a window over each channel and keeps one number per window: the "
+           "largest (max) or the mean (average). There is nothing to learn, so it has no parameters.")
+
+picked = lab.image_picker("pool", allow_feature_map=True)
+if picked is None:
+    st.stop()
+image, description = picked
+st.caption(f"Input: {description}.")
+
+c1, c2, c3 = st.columns(3)
+size = c1.radio("Pool size", [2, 3], horizontal=True, key="pool_size")
+stride = c2.slider("Stride", 1, 4, size, key=f"pool_stride_{size}", help="Keras' default is the pool size")
+padding = c3.radio("Padding", ["valid", "same"], horizontal=True, key="pool_padding")
+
+h, w, ch = image.shape
+try:
+    oh, ow = ar.pool_output_size(h, size, stride, padding), ar.pool_output_size(w, size, stride, padding)
+except ValueError as err:
+    st.error(str(err))
+    st.stop()
+mx, av = conv.pool2d(image, size, stride, padding, "max"), conv.pool2d(image, size, stride, padding, "avg")
+
+m1, m2, m3 = st.columns(3)
+m1.metric("Shape before", f"{h} x {w} x {ch}")
+m2.metric("Shape after", f"{oh} x {ow} x {ch}",
+          help="height and width shrink; the channel count never changes")
+m3.metric("Parameters", "0", help="max and mean are fixed operations: nothing to train")
+if size == 2 and stride == 2:
+    st.caption(f"2x2 with stride 2 halves height and width: {h} -> {oh}. Later layers then see "
+               f"{h * w / (oh * ow):.1f}x fewer positions.")
+
+n_pos = oh * ow
+pos = st.slider("Window (row by row)", 0, max(n_pos - 1, 1), 0, key="pool_pos", disabled=n_pos == 1)
+pos = min(pos, n_pos - 1)
+r, c = divmod(pos, ow)
+top = conv.padding_amounts(h, w, size, stride, padding)[0]
+padded = conv.pad(image, size, stride, padding)
+win, r0, c0 = conv.window(image, size, stride, padding, r, c)
+
+left, mid, right = st.columns([1.2, 1, 1])
+left.plotly_chart(lab.heatmap(padded[..., 0], "input", box=(r0, c0, size), pad=top, zmin=0, zmax=1), key="pool_in")
+mid.plotly_chart(lab.heatmap(mx[..., 0], "max pooling", box=(r, c, 1), zmin=0, zmax=1), key="pool_max")
+right.plotly_chart(lab.heatmap(av[..., 0], "average pooling", box=(r, c, 1), zmin=0, zmax=1), key="pool_avg")
+
+real = win[..., 0]
+st.markdown(f"**Window ({r}, {c})** (zeros shown are padding, which both kinds ignore):")
+st.dataframe(pd.DataFrame(np.round(real, 3)), hide_index=True, key="pool_window")
+st.markdown(f"max = **{mx[r, c, 0]:.3f}**, average = **{av[r, c, 0]:.3f}**")
+
+st.subheader("What each one keeps")
+table = pd.DataFrame([
+    {"output": "max pooling", "mean brightness": round(float(mx.mean()), 3),
+     "edge sharpness": round(conv.edge_strength(mx), 3), "brightest pixel": round(float(mx.max()), 3)},
+    {"output": "average pooling", "mean brightness": round(float(av.mean()), 3),
+     "edge sharpness": round(conv.edge_strength(av), 3), "brightest pixel": round(float(av.max()), 3)},
+])
+st.dataframe(table, hide_index=True, key="pool_compare")
+st.caption("Max pooling keeps the strongest response in each window, so thin bright strokes survive. "
+           "Average pooling mixes them with their darker neighbours: the output is softer and dimmer. "
+           "Sharpness is the mean difference between neighbouring pixels.")

@@ -1,6 +1,144 @@
-"""Transfer page (coming next)."""
+"""Transfer learning: freeze and unfreeze the stages of a pretrained ResNet, and measure it."""
 
+import pandas as pd
 import streamlit as st
 
-st.title("Transfer")
-st.info("Coming next: this page is being built. Meanwhile, try **Build a CNN**.")
+from cnn_core import training, transfer
+from ui import charts, jobs
+
+KEY, RUNS = "transfer_job", "transfer_runs"
+
+st.title("Transfer learning")
+st.caption("A ResNet pretrained on five CIFAR-10 classes gets a new head for a new task. With "
+           "`trainable = False` a stage keeps its pretrained weights; with `True` every one of its "
+           "parameters becomes a training target (slower). The total never changes.")
+
+BACKBONES = {"resnet20": "ResNet-20, bundled (pretrained on airplane, automobile, bird, cat, deer)",
+             "resnet50": "Keras ResNet50 (ImageNet weights)"}
+c1, c2 = st.columns(2)
+backbone = c1.selectbox("Backbone", list(BACKBONES), format_func=BACKBONES.get, key="transfer_backbone")
+target = c2.selectbox("Target task", list(transfer.TARGETS), format_func=transfer.TARGETS.get, key="transfer_target")
+stages = transfer.BACKBONE_STAGES[backbone]
+meta = transfer.metadata()
+if backbone == "resnet20" and meta:
+    st.caption(f"Pretrained by `{meta['made_by']}`: {meta['epochs']} epochs, seed {meta['seed']}, "
+               f"{meta['test_accuracy_source_classes']:.1%} test accuracy on its five classes.")
+available = True
+try:
+    if backbone == "resnet50" and transfer.resnet50_weights_path() is None:
+        transfer.load_backbone("resnet50")  # raises the sentence that says how to get the weights
+    if backbone == "resnet20" and not transfer.WEIGHTS.exists():
+        transfer.load_backbone("resnet20")
+except ValueError as err:
+    st.warning(str(err))
+    available = False
+
+st.subheader("Which stages train?")
+defaults = {s: s == "head" for s in stages}
+cols = st.columns(len(stages))
+flags = {s: cols[i].toggle(s, value=defaults[s], key=f"transfer_tr_{backbone}_{s}") for i, s in enumerate(stages)}
+bn_training = st.toggle("Run frozen batch norm with training=True (the guide's caveat)", key="transfer_bn",
+                        help="Frozen stages then normalise with each batch's own statistics instead of the "
+                             "pretrained moving ones: watch the accuracy suffer.")
+
+
+def _architecture(name: str):
+    """A weightless copy of the backbone for counting parameters (each session has its own)."""
+    import keras
+
+    if name == "resnet20":
+        return transfer.build_resnet20()
+    return keras.applications.ResNet50(weights=None, include_top=False, pooling="avg", input_shape=(32, 32, 3))
+
+
+n_classes = 10 if target != "cifar5_heldout" else 5
+preview_key = ("transfer_preview", backbone, n_classes)
+if st.session_state.get("transfer_preview_key") != preview_key:  # one preview model per session
+    st.session_state["transfer_preview"] = transfer.build_classifier(_architecture(backbone), n_classes)
+    st.session_state["transfer_preview_key"] = preview_key
+preview = st.session_state["transfer_preview"]
+transfer.set_trainable(preview, flags, stages)
+trainable, non_trainable, total = transfer.param_counts(preview)
+m1, m2, m3 = st.columns(3)
+m1.metric("Trainable parameters", f"{trainable:,}")
+m2.metric("Non-trainable", f"{non_trainable:,}")
+m3.metric("Total", f"{total:,}", help="constant: freezing moves parameters between the two columns")
+st.caption("The total never changes: `trainable` only decides which parameters the optimizer updates. "
+           "Even with everything trainable some stay non-trainable: batch norm's moving mean and "
+           "variance are running statistics, never trained by gradients.")
+with st.expander("Parameters per stage"):
+    st.dataframe(transfer.stage_table(preview, stages), hide_index=True, key="transfer_stage_table")
+
+st.subheader("Train it")
+t1, t2, t3 = st.columns(3)
+epochs = t1.number_input("Epochs", 1, 30, 3, key="transfer_epochs")
+images = t2.select_slider("Training images", [500, 1000, 2000, 5000, 0], value=2000, key="transfer_images",
+                          format_func=lambda n: "all" if n == 0 else f"{n:,}")
+source = t3.radio("Data", ["sample", "auto"], horizontal=True, key="transfer_source")
+scratch = st.checkbox("Same ResNet from scratch (random weights, all trainable): the baseline", key="transfer_scratch")
+
+job = jobs.current(KEY)
+active = job is not None and job.active
+b1, b2, _ = st.columns([1, 1, 4])
+if b1.button("Train", key="transfer_start", type="primary", disabled=active or not available):
+    cfg = training.TrainConfig(dataset="cifar10", source=source, epochs=int(epochs), max_train_images=int(images),
+                               learning_rate=1e-3 if not scratch else 3e-3, validation_fraction=0.0)
+    use = {s: True for s in stages} if scratch else flags
+    job = transfer.transfer_job(backbone, target, use, cfg, source=source, scratch=scratch,
+                                frozen_bn_training=bn_training, label=transfer.describe_flags(use, scratch, stages),
+                                owner_alive=jobs.owner_alive())
+    st.session_state[KEY] = job.start()
+    job.trainable_count = trainable if not scratch else total
+    active = True
+if b2.button("Stop", key="transfer_stop", disabled=not active):
+    job.stop()
+
+
+def live() -> None:
+    job = jobs.current(KEY)
+    if job is None:
+        return
+    snap = job.snapshot()
+    if snap.state == "failed":
+        st.error(snap.error)
+    elif snap.state == "queued":
+        st.info(f"Queued, position {snap.queue_position}: it starts when the run ahead of it ends.")
+    else:
+        how = " (head only, on backbone features computed once)" if job.feature_cache else ""
+        st.markdown(f"**{job.label}**{how}: {snap.state}, batch {snap.step}/{snap.total_steps or '?'}")
+        st.progress(snap.fraction)
+    if snap.steps:
+        st.plotly_chart(charts.training_figure(snap), key="transfer_chart")
+    if not job.active and st.session_state.get("transfer_drawn") is not job:
+        st.session_state["transfer_drawn"] = job
+        if job.result is not None:
+            ms = 1000 * job.fit_seconds / max(snap.step, 1)
+            st.session_state.setdefault(RUNS, []).append({
+                "configuration": job.label, "backbone": backbone, "target": target,
+                "trainable parameters": job.trainable_count, "epochs": snap.epoch, "ms per step": round(ms, 1),
+                "test accuracy": round(job.result["accuracy"], 4),
+                "batch norm": "training=True" if bn_training and not scratch else "inference"})
+            job.holder.clear()  # the runs table keeps the numbers; free the model
+            job.model = None
+        st.rerun()
+
+
+st.fragment(run_every=1.0 if active else None)(live)()
+
+runs = st.session_state.get(RUNS, [])
+if runs:
+    st.subheader("Runs")
+    st.dataframe(pd.DataFrame(runs), hide_index=True, key="transfer_runs_table")
+    st.caption("Compare on the same target and budget: all frozen, last stage unfrozen, all unfrozen, "
+               "and from scratch. With little data and time, pretrained should win; the table says if it did.")
+
+st.subheader("Inside a residual block")
+block = "stage2_block1" if backbone == "resnet20" else "conv3_block1"
+rows = [{"layer": layer.name, "type": type(layer).__name__,
+         "output shape": " x ".join(str(d) for d in layer.output.shape[1:]), "parameters": layer.count_params()}
+        for layer in preview.layers if layer.name.startswith(block)]
+st.dataframe(pd.DataFrame(rows), hide_index=True, key="transfer_block")
+st.caption("The block computes F(x) with two 3x3 convolutions and adds its input back: out = relu(F(x) + x). "
+           "Here the shape changes (stride 2, more filters), so the shortcut is a 1x1 convolution (a "
+           "projection) instead of the identity. The addition gives gradients a direct path back, which "
+           "is why very deep ResNets still train.")

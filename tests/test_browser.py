@@ -93,3 +93,23 @@ def test_builder_change_a_layer_and_see_the_new_total(server, page):
         ".some(e => e.innerText === '25,450')"
     )
     assert _total(page) == "25,450"
+
+
+def test_train_live_chart_then_stop(server, page):
+    page.goto(server + "/train")
+    page.get_by_text("Press Train to start").wait_for()
+    page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()
+    epochs = page.get_by_label("Epochs")
+    epochs.fill("5")
+    epochs.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Train", exact=True).click()
+    # the live panel redraws about once a second: wait for the chart to hold some batches
+    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
+        ".some(e => /batch (\\d+)\\//.test(e.innerText) && +e.innerText.match(/batch (\\d+)\\//)[1] >= 3)",
+        timeout=120_000)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text("Stopped after").wait_for(timeout=120_000)
+    page.get_by_text("How well did it learn?").wait_for(timeout=120_000)

@@ -139,3 +139,106 @@ def test_train_page_preset_fills_the_settings():
     assert at.checkbox(key="train_augment").value is True
     assert at.selectbox(key="train_schedule").value == "one_cycle"
     assert not at.error
+
+
+def test_convolution_lab_sizes_and_formula_follow_the_settings():
+    from cnn_core import arithmetic as ar
+
+    at = _run("pages/convolution.py")
+    assert at.subheader[0].value == "Output size: 28x28 -> 26x26"
+    at.slider(key="conv_k").set_value(5)
+    at.slider(key="conv_stride").set_value(2).run()
+    assert at.subheader[0].value == f"Output size: 28x28 -> {ar.conv_output_size(28, 5, 2)}x12"
+    assert any("floor((28 - 5) / 2) + 1 = 12" in m.value for m in at.markdown)
+    at.radio(key="conv_padding").set_value("same").run()
+    assert at.subheader[0].value == "Output size: 28x28 -> 14x14"
+    assert any("ceil(28 / 2) = 14" in m.value for m in at.markdown)
+    at.selectbox(key="conv_filter").set_value("custom").run()
+    at.button(key="conv_next").click().run()
+    assert any("Position (0, 1)" in m.value for m in at.markdown)
+    at.button(key="conv_lecture").click().run()
+    assert any("gives **(30,30,32)**" in m.value and "= 896" in m.value for m in at.markdown)
+    assert not at.exception
+
+
+def test_convolution_lab_refuses_a_kernel_that_does_not_fit():
+    at = _run("pages/convolution.py")
+    at.session_state["conv_source"] = "Upload an image"
+    at.run()
+    assert not at.exception  # waits for an upload with a sentence
+    assert any("Upload an image" in i.value for i in at.info)
+
+
+def test_pooling_lab_shapes_and_zero_parameters():
+    at = _run("pages/pooling.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Shape before"] == "28 x 28 x 1" and metrics["Shape after"] == "14 x 14 x 1"
+    assert metrics["Parameters"] == "0"
+    at.radio(key="pool_size").set_value(3).run()
+    assert {m.label: m.value for m in at.metric}["Shape after"] == "9 x 9 x 1"
+    at.radio(key="pool_padding").set_value("same").run()
+    assert {m.label: m.value for m in at.metric}["Shape after"] == "10 x 10 x 1"
+    table = at.dataframe[-1].value
+    mx, av = table.iloc[0], table.iloc[1]
+    assert mx["edge sharpness"] > av["edge sharpness"] and mx["mean brightness"] > av["mean brightness"]
+
+
+def test_labs_do_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, '.');"
+            "from streamlit.testing.v1 import AppTest;"
+            "[AppTest.from_file(p).run() for p in ('pages/convolution.py', 'pages/pooling.py', 'pages/build.py')];"
+            "print('tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_pooling_experiment_page_runs_and_shows_the_table():
+    at = _run("pages/pooling_experiment.py")
+    at.session_state["cnn_layers"] = [
+        {"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid", "activation": "relu", "id": "P1"},
+        {"type": "pool", "kind": "max", "size": 2, "stride": None, "padding": "valid", "id": "P2"}]
+    at.run()
+    at.select_slider(key="poolx_images").set_value(1000)
+    at.button(key="poolx_start").click().run()
+    exp = at.session_state["poolx_experiment"]
+    assert exp.wait(600)
+    at.run()
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["pooling"]) == ["max", "avg"]
+    assert any("One seed only" in m.value for m in at.markdown)
+
+
+def test_transfer_page_toggles_change_counts_but_not_the_total():
+    at = _run("pages/transfer.py")
+    before = {m.label: m.value for m in at.metric}
+    assert before["Trainable parameters"] == "325"  # the head only
+    at.toggle(key="transfer_tr_resnet20_stage3").set_value(True).run()
+    after = {m.label: m.value for m in at.metric}
+    assert after["Trainable parameters"] == "206,021"
+    assert after["Total"] == before["Total"] == "273,717"
+    assert any("type" in df.value and df.value["type"].eq("Add").any() for df in at.dataframe)  # the block table
+
+
+def test_transfer_page_trains_and_fills_the_runs_table():
+    from cnn_core import transfer
+
+    if not transfer.WEIGHTS.exists():
+        pytest.skip("the pretrained weights are not built yet")
+    at = _run("pages/transfer.py")
+    at.select_slider(key="transfer_images").set_value(500)
+    at.number_input(key="transfer_epochs").set_value(1)
+    at.button(key="transfer_start").click().run()
+    job = at.session_state["transfer_job"]
+    assert job.wait(300), job.error
+    at.run()
+    at.run()
+    assert not at.exception
+    runs = at.session_state["transfer_runs"]
+    assert len(runs) == 1 and runs[0]["configuration"] == "all frozen (head only)"
+    assert runs[0]["trainable parameters"] == 325 and 0 <= runs[0]["test accuracy"] <= 1

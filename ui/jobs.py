@@ -14,7 +14,7 @@ KEEP_MODELS = 5  # older runs keep their numbers and curves but drop their model
 _run_ids = itertools.count(1)
 
 
-def _owner_alive():
+def owner_alive():
     """A callable that says whether this browser session is still there (for the scheduler)."""
     from streamlit.runtime import Runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -43,7 +43,7 @@ def start(key: str, spec, config: training.TrainConfig, label: str = "", **kwarg
     job = st.session_state.get(key)
     if job is not None and job.active:
         return job
-    job = training.TrainingJob(spec, config, owner_alive=_owner_alive(),
+    job = training.TrainingJob(spec, config, owner_alive=owner_alive(),
                                label=label or f"run {next(_run_ids)}", **kwargs)
     st.session_state[key] = job
     job.start()

@@ -50,7 +50,7 @@ def upload_ui(job, ds, key: str) -> None:
 
 def render(job, key: str) -> None:
     """Everything shown once a job has finished or been stopped."""
-    res, ds = job.result, data.load_dataset(job.config.dataset, job.config.source)
+    res, ds = job.result, job.dataset or data.load_dataset(job.config.dataset, job.config.source)
     st.subheader("How well did it learn?")
     c1, c2, c3 = st.columns(3)
     c1.metric("Test accuracy", f"{res['accuracy']:.2%}", help=f"on {len(ds.y_test):,} test images never trained on")

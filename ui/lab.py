@@ -1,0 +1,70 @@
+"""Widgets and figures shared by the convolution and pooling labs (NumPy and plotly only)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnn_core import conv, data, imaging
+
+SOURCES = ("MNIST digit", "CIFAR-10 image", "Upload an image", "Feature map from the convolution lab")
+
+
+@st.cache_resource(show_spinner="Loading the shipped sample...")
+def _sample(name: str):
+    return data.load_dataset(name, "sample")  # shared read-only by every session of the process
+
+
+def _random_index(key: str) -> None:
+    st.session_state[key] = int(np.random.default_rng().integers(0, 2000))
+
+
+def image_picker(prefix: str, allow_feature_map: bool = False) -> tuple[np.ndarray, str] | None:
+    """An input image as float (H, W, 1) in [0, 1] and its description; None (with a sentence) if none."""
+    options = SOURCES if allow_feature_map and "conv_feature_map" in st.session_state else SOURCES[:3]
+    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    source = c1.selectbox("Input", options, key=f"{prefix}_source")
+    if source in SOURCES[:2]:
+        name = "mnist" if source == SOURCES[0] else "cifar10"
+        st.session_state.setdefault(f"{prefix}_index", 0)
+        idx = c2.number_input("Test image #", 0, 1999, key=f"{prefix}_index")
+        c3.button("Random", key=f"{prefix}_random", on_click=_random_index, args=(f"{prefix}_index",))
+        ds = _sample(name)
+        img = conv.to_gray(ds.x_test[idx])
+        note = " (in grey: one channel keeps the arithmetic readable)" if name == "cifar10" else ""
+        return img, f"{data.TITLES[name]} test image #{idx}, a {ds.class_names[ds.y_test[idx]]}{note}"
+    if source == SOURCES[3]:
+        fmap = st.session_state["conv_feature_map"]
+        return fmap, f"the feature map from the convolution lab ({fmap.shape[0]}x{fmap.shape[1]})"
+    up = st.file_uploader("An image file (PNG, JPEG, ...)", key=f"{prefix}_upload")
+    if up is None:
+        st.info("Upload an image to use it as the input; it is cropped square and resized to 32x32.")
+        return None
+    try:
+        arr = imaging.image_from_upload(up.getvalue(), (32, 32, 1))
+    except ValueError as err:
+        st.error(str(err))
+        return None
+    return arr.astype(np.float64) / 255.0, f"your upload, {up.name}, resized to 32x32"
+
+
+def heatmap(z: np.ndarray, title: str = "", box: tuple | None = None, pad: int = 0,
+            colorscale: str = "gray", zmin=None, zmax=None, height: int = 330, text: bool = False) -> go.Figure:
+    """A 2-D array as square pixels; `box` = (row, col, size) outlines a window; `pad` outlines
+    the original image inside a padded one."""
+    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=False,
+                               text=np.round(z, 2) if text else None, texttemplate="%{text}" if text else None,
+                               hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>"))
+    if pad:
+        h, w = z.shape
+        fig.add_shape(type="rect", x0=pad - 0.5, x1=w - pad - 0.5, y0=pad - 0.5, y1=h - pad - 0.5,
+                      line={"color": "#1f77b4", "dash": "dot", "width": 2})
+    if box is not None:
+        r, c, k = box
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + k - 0.5, y0=r - 0.5, y1=r + k - 0.5,
+                      line={"color": "#d62728", "width": 3})
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+    fig.update_xaxes(showticklabels=False, constrain="domain")
+    fig.update_layout(title=title, height=height, margin={"t": 30 if title else 5, "b": 5, "l": 5, "r": 5})
+    return fig
