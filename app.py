@@ -2,21 +2,21 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="CNN classroom", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="CNN classroom", page_icon=":material/neurology:", layout="wide")
 
 PAGES = {
-    "Start": [st.Page("pages/home.py", title="Home", icon="🏠", default=True)],
+    "Start": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)],
     "See it": [
-        st.Page("pages/convolution.py", title="Convolution lab", icon="🔍"),
-        st.Page("pages/pooling.py", title="Pooling lab", icon="🧩"),
+        st.Page("app_pages/convolution.py", title="Convolution lab", icon=":material/grid_on:"),
+        st.Page("app_pages/pooling.py", title="Pooling lab", icon=":material/filter_alt:"),
     ],
     "Do it": [
-        st.Page("pages/build.py", title="Build a CNN", icon="🧱"),
-        st.Page("pages/train.py", title="Train", icon="📈"),
-        st.Page("pages/pooling_experiment.py", title="Max vs average pooling", icon="⚖️"),
-        st.Page("pages/transfer.py", title="Transfer learning", icon="🔁"),
+        st.Page("app_pages/build.py", title="Build a CNN", icon=":material/construction:"),
+        st.Page("app_pages/train.py", title="Train", icon=":material/show_chart:"),
+        st.Page("app_pages/pooling_experiment.py", title="Max vs average pooling", icon=":material/compare:"),
+        st.Page("app_pages/transfer.py", title="Transfer learning", icon=":material/swap_horiz:"),
     ],
-    "Check it": [st.Page("pages/quiz.py", title="Quiz", icon="✅")],
+    "Check it": [st.Page("app_pages/quiz.py", title="Quiz", icon=":material/quiz:")],
 }
 
 page = st.navigation(PAGES)

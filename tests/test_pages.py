@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "app_pages").glob("*.py"))
 
 
 def _run(path):
@@ -35,7 +35,7 @@ def _metrics(at):
 
 
 def test_builder_preset_and_edit_update_the_table():
-    at = _run("pages/build.py")
+    at = _run("app_pages/build.py")
     assert _metrics(at)["Total parameters"] == "34,826"
     at.selectbox(key="build_preset").set_value("LeNet-5-like")
     at.button(key="build_load").click().run()
@@ -50,7 +50,7 @@ def test_builder_preset_and_edit_update_the_table():
 
 
 def test_builder_shows_impossible_spec_as_a_sentence_and_keeps_the_last_table():
-    at = _run("pages/build.py")
+    at = _run("app_pages/build.py")
     at.selectbox(key="build_preset").set_value("Tiny")
     at.button(key="build_load").click().run()
     remove_keys = [b.key for b in at.button if b.key and b.key.endswith("_remove")]
@@ -67,7 +67,7 @@ def test_builder_shows_impossible_spec_as_a_sentence_and_keeps_the_last_table():
 
 
 def test_builder_move_and_remove_layers():
-    at = _run("pages/build.py")
+    at = _run("app_pages/build.py")
     at.selectbox(key="build_preset").set_value("Keras MNIST convnet")
     at.button(key="build_load").click().run()
     n_before = len(at.dataframe[0].value)
@@ -81,7 +81,7 @@ def test_builder_move_and_remove_layers():
 
 
 def test_builder_export_code_and_cifar():
-    at = _run("pages/build.py")
+    at = _run("app_pages/build.py")
     at.selectbox(key="build_dataset").set_value("cifar10").run()
     code = at.code[0].value
     assert "input_shape=(32, 32, 3)" in code and "layers.Conv2D(32, 3" in code
@@ -107,7 +107,7 @@ def _train_tiny(at, epochs=1):
 
 
 def test_train_page_trains_and_shows_the_evaluation():
-    at = _run("pages/train.py")
+    at = _run("app_pages/train.py")
     job = _train_tiny(at)
     assert job.state == "finished"
     assert any(m.value.startswith("Finished 1 epochs") and "shipped sample of MNIST" in m.value for m in at.markdown)
@@ -125,7 +125,7 @@ def test_train_page_trains_and_shows_the_evaluation():
     ("number_input", "train_epochs", 400, "Epochs must be"),
 ])
 def test_train_page_bad_settings_get_a_sentence(widget, key, value, words):
-    at = _run("pages/train.py")
+    at = _run("app_pages/train.py")
     getattr(at, widget)(key=key).set_value(value).run()
     assert not at.exception
     assert any(words in e.value for e in at.error)
@@ -133,7 +133,7 @@ def test_train_page_bad_settings_get_a_sentence(widget, key, value, words):
 
 
 def test_train_page_preset_fills_the_settings():
-    at = _run("pages/train.py")
+    at = _run("app_pages/train.py")
     at.button(key="train_preset_fast CIFAR-10").click().run()
     assert at.selectbox(key="train_dataset").value == "cifar10"
     assert at.checkbox(key="train_augment").value is True
@@ -144,7 +144,7 @@ def test_train_page_preset_fills_the_settings():
 def test_convolution_lab_sizes_and_formula_follow_the_settings():
     from cnn_core import arithmetic as ar
 
-    at = _run("pages/convolution.py")
+    at = _run("app_pages/convolution.py")
     assert at.subheader[0].value == "Output size: 28x28 -> 26x26"
     at.slider(key="conv_k").set_value(5)
     at.slider(key="conv_stride").set_value(2).run()
@@ -162,7 +162,7 @@ def test_convolution_lab_sizes_and_formula_follow_the_settings():
 
 
 def test_convolution_lab_refuses_a_kernel_that_does_not_fit():
-    at = _run("pages/convolution.py")
+    at = _run("app_pages/convolution.py")
     at.session_state["conv_source"] = "Upload an image"
     at.run()
     assert not at.exception  # waits for an upload with a sentence
@@ -170,7 +170,7 @@ def test_convolution_lab_refuses_a_kernel_that_does_not_fit():
 
 
 def test_pooling_lab_shapes_and_zero_parameters():
-    at = _run("pages/pooling.py")
+    at = _run("app_pages/pooling.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Shape before"] == "28 x 28 x 1" and metrics["Shape after"] == "14 x 14 x 1"
     assert metrics["Parameters"] == "0"
@@ -189,7 +189,7 @@ def test_labs_do_not_import_tensorflow():
 
     code = ("import sys; sys.path.insert(0, '.');"
             "from streamlit.testing.v1 import AppTest;"
-            "[AppTest.from_file(p).run() for p in ('pages/convolution.py', 'pages/pooling.py', 'pages/build.py')];"
+            "[AppTest.from_file(p).run() for p in ('app_pages/convolution.py', 'app_pages/pooling.py', 'app_pages/build.py')];"
             "print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr
@@ -197,7 +197,7 @@ def test_labs_do_not_import_tensorflow():
 
 
 def test_pooling_experiment_page_runs_and_shows_the_table():
-    at = _run("pages/pooling_experiment.py")
+    at = _run("app_pages/pooling_experiment.py")
     at.session_state["cnn_layers"] = [
         {"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid", "activation": "relu", "id": "P1"},
         {"type": "pool", "kind": "max", "size": 2, "stride": None, "padding": "valid", "id": "P2"}]
@@ -215,7 +215,7 @@ def test_pooling_experiment_page_runs_and_shows_the_table():
 
 
 def test_transfer_page_toggles_change_counts_but_not_the_total():
-    at = _run("pages/transfer.py")
+    at = _run("app_pages/transfer.py")
     before = {m.label: m.value for m in at.metric}
     assert before["Trainable parameters"] == "325"  # the head only
     at.toggle(key="transfer_tr_resnet20_stage3").set_value(True).run()
@@ -230,7 +230,7 @@ def test_transfer_page_trains_and_fills_the_runs_table():
 
     if not transfer.WEIGHTS.exists():
         pytest.skip("the pretrained weights are not built yet")
-    at = _run("pages/transfer.py")
+    at = _run("app_pages/transfer.py")
     at.select_slider(key="transfer_images").set_value(500)
     at.number_input(key="transfer_epochs").set_value(1)
     at.button(key="transfer_start").click().run()

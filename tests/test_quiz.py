@@ -116,7 +116,7 @@ def test_quiz_codes_give_everyone_the_same_questions():
 
 
 def _page():
-    at = AppTest.from_file(str(ROOT / "pages" / "quiz.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "quiz.py"), default_timeout=30)
     at.session_state["quiz_code"] = "77-4"  # padding questions only (topic bit 2)
     at.run()
     assert not at.exception
@@ -174,7 +174,7 @@ def test_page_unreadable_answer_is_not_counted():
 def test_quiz_page_does_not_import_tensorflow():
     code = ("import sys; sys.path.insert(0, '.');"
             "from streamlit.testing.v1 import AppTest;"
-            "at = AppTest.from_file('pages/quiz.py').run(); assert not at.exception;"
+            "at = AppTest.from_file('app_pages/quiz.py').run(); assert not at.exception;"
             "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

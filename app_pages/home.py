@@ -9,19 +9,19 @@ st.markdown(
 )
 
 PATH = [
-    ("pages/convolution.py", "1. Convolution lab",
+    ("app_pages/convolution.py", "1. Convolution lab",
      "Slide a filter over an image: kernel size, stride and padding decide the output size."),
-    ("pages/pooling.py", "2. Pooling lab",
+    ("app_pages/pooling.py", "2. Pooling lab",
      "Max against average pooling: what each keeps, and why pooling has no parameters."),
-    ("pages/build.py", "3. Build a CNN",
+    ("app_pages/build.py", "3. Build a CNN",
      "Stack layers; every output shape and parameter count is shown with its formula."),
-    ("pages/train.py", "4. Train",
+    ("app_pages/train.py", "4. Train",
      "Train your model live on MNIST or CIFAR-10, stop it, inspect its mistakes."),
-    ("pages/pooling_experiment.py", "5. Max vs average pooling",
+    ("app_pages/pooling_experiment.py", "5. Max vs average pooling",
      "A controlled experiment: two models identical but for the pooling kind, over several seeds."),
-    ("pages/transfer.py", "6. Transfer learning",
+    ("app_pages/transfer.py", "6. Transfer learning",
      "Freeze and unfreeze the stages of a pretrained ResNet and measure the difference."),
-    ("pages/quiz.py", "7. Quiz", "Check yourself; every answer comes with its explanation."),
+    ("app_pages/quiz.py", "7. Quiz", "Check yourself; every answer comes with its explanation."),
 ]
 
 st.subheader("A learning path")
