@@ -114,10 +114,9 @@ c3.metric("Total parameters", f"{total:,}")
 
 try:
     config = settings_ui(name)
-    settings_error = None
 except ValueError as err:
-    config, settings_error = None, str(err)
-    st.error(settings_error)
+    config = None  # Train stays disabled until the settings make sense
+    st.error(str(err))
 
 job = jobs.current(KEY)
 active = job is not None and job.active

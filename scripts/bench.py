@@ -14,6 +14,9 @@ Sections (README, "Performance", lists the goals):
             full-MNIST training (Streamlit imported, dataset cached, trained model kept).
 - cifar:    the "fast CIFAR-10" preset's test accuracy and time, against the TensorFlow CNN
             tutorial model (10 epochs, timed on --ref-epochs-cifar and scaled likewise).
+- transfer: the bundled ResNet-20 on the five held-out CIFAR-10 classes: all frozen (head on
+            features computed once), last stage unfrozen, all unfrozen, and from scratch, same
+            epochs; epoch times and the frozen speed-up (goal >= 10x), accuracies.
 Results are printed and written to artifacts/bench.json.
 """
 
@@ -152,13 +155,47 @@ def bench_cifar(ref_epochs: int) -> dict:
         "time_ratio": round(wall / ref["seconds_for_all_epochs"], 3), "goal": ">= 80% in <= 1.0x the time"}
 
 
+def bench_transfer(epochs: int, source: str) -> dict:
+    """Frozen (head on cached features) vs partly / all unfrozen vs scratch, same target and budget."""
+    from cnn_core import transfer
+
+    stages = transfer.RESNET20_STAGES
+    configs = {
+        "all frozen": ({s: s == "head" for s in stages}, False),
+        "stage3 unfrozen": ({s: s in ("stage3", "head") for s in stages}, False),
+        "all unfrozen": ({s: True for s in stages}, False),
+        "scratch": ({s: True for s in stages}, True),
+    }
+    out = {}
+    for name, (flags, scratch) in configs.items():
+        cfg = training.TrainConfig(dataset="cifar10", source=source, epochs=epochs, validation_fraction=0.0,
+                                   learning_rate=3e-3 if scratch else 1e-3)
+        t = time.perf_counter()
+        job = transfer.transfer_job("resnet20", "cifar5_heldout", flags, cfg, source=source, scratch=scratch,
+                                    scheduler=training.JobScheduler(1)).start()
+        job.wait()
+        if job.state != "finished":
+            raise RuntimeError(f"{name}: {job.state} {job.error}")
+        trainable = transfer.param_counts(job.holder["full"])[0]
+        out[name] = {"trainable_parameters": trainable, "epoch_s": round(job.fit_seconds / epochs, 3),
+                     "ms_per_step": round(1000 * job.fit_seconds / job.trained_batches, 1),
+                     "wall_s_with_feature_extraction": round(time.perf_counter() - t, 1),
+                     "test_accuracy": round(job.result["accuracy"], 4), "feature_cache": job.feature_cache}
+    out["frozen_speedup_per_epoch"] = round(out["all unfrozen"]["epoch_s"] / out["all frozen"]["epoch_s"], 1)
+    out["goal"] = ">= 10x faster epochs all-frozen than all-unfrozen"
+    out["setup"] = f"target: 5 held-out CIFAR-10 classes ({source} data), {epochs} epochs each, batch 128, Adam"
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Benchmarks of the training engine (see the docstring).")
-    ap.add_argument("sections", nargs="*", default=["overhead", "latency", "mnist", "memory", "cifar"])
+    ap.add_argument("sections", nargs="*", default=["overhead", "latency", "mnist", "memory", "cifar", "transfer"])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--overhead-images", type=int, default=20_000)
     ap.add_argument("--ref-epochs", type=int, default=3)
     ap.add_argument("--ref-epochs-cifar", type=int, default=2)
+    ap.add_argument("--transfer-epochs", type=int, default=3)
+    ap.add_argument("--transfer-source", default="sample")
     args = ap.parse_args()
     if not all(data.full_available(n) for n in data.NAMES):
         sys.exit("The full datasets are needed: set CNN_DATASETS_DIR=../shared/datasets.")
@@ -173,6 +210,8 @@ def main() -> None:
             out[s] = bench_mnist(args.ref_epochs)
         elif s == "memory":
             out[s] = bench_memory()
+        elif s == "transfer":
+            out[s] = bench_transfer(args.transfer_epochs, args.transfer_source)
         elif s == "cifar":
             out[s] = bench_cifar(args.ref_epochs_cifar)
         else:
