@@ -12,7 +12,8 @@ HISTORY = "train_history"
 st.title("Train")
 
 DEFAULTS = {"train_source": "auto", "train_epochs": 2, "train_batch": 128, "train_optimizer": "adam",
-            "train_lr": "0.001", "train_schedule": "constant", "train_augment": False}
+            "train_lr": "0.001", "train_schedule": "constant", "train_augment": False,
+            "train_val": 0.1, "train_smoothing": 0.0}
 for k, v in DEFAULTS.items():
     st.session_state.setdefault(k, v)
 
@@ -25,6 +26,7 @@ def apply_preset(name: str) -> None:
     st.session_state.update({
         "train_epochs": p.config.epochs, "train_batch": p.config.batch_size, "train_optimizer": p.config.optimizer,
         "train_lr": str(p.config.learning_rate), "train_schedule": p.config.schedule, "train_augment": p.config.augment,
+        "train_val": p.config.validation_fraction, "train_smoothing": p.config.label_smoothing,
     })
 
 
@@ -49,13 +51,22 @@ def settings_ui(dataset: str) -> training.TrainConfig:
     optimizer = c3.selectbox("Optimizer", training.OPTIMIZERS, key="train_optimizer")
     lr_text = c3.text_input("Learning rate", key="train_lr", help="e.g. 0.001 or 1e-3")
     schedule = c1.selectbox("Learning-rate schedule", training.SCHEDULES, key="train_schedule")
-    augment = c2.checkbox("Augment (flips and shifts)", key="train_augment")
+    augment = c2.checkbox("Augment (flips and shifts)", key="train_augment",
+                          help="each image is shifted by a few pixels (and, for CIFAR-10, maybe mirrored) "
+                               "every time it is seen, so the model cannot memorise exact pixels")
+    val = c3.number_input("Validation share", 0.0, 0.5, step=0.05, key="train_val", format="%.2f",
+                          help="held out of the training images and scored after every epoch (the dots "
+                               "on the chart); 0 trains on every image and only the test set is scored")
+    smoothing = c3.number_input("Label smoothing", 0.0, 0.4, step=0.05, key="train_smoothing", format="%.2f",
+                                help="aim for 0.9 instead of 1.0 on the right class (at 0.1): a less "
+                                     "over-confident model; helps CIFAR-10 a little")
     try:
         lr = float(lr_text)
     except ValueError:
         raise ValueError(f"The learning rate must be a number such as 0.001, not {lr_text!r}.") from None
     return training.TrainConfig(dataset=dataset, source=source, epochs=int(epochs), batch_size=int(batch),
-                                optimizer=optimizer, learning_rate=lr, schedule=schedule, augment=augment).validate()
+                                optimizer=optimizer, learning_rate=lr, schedule=schedule, augment=augment,
+                                validation_fraction=float(val), label_smoothing=float(smoothing)).validate()
 
 
 def status_text(job, snap) -> str:

@@ -159,7 +159,6 @@ def _read_full(name: str) -> tuple:
     return xt, yt, xv, yv
 
 
-@functools.cache
 def load_dataset(name: str, source: str = "auto") -> Dataset:
     """Load `name` ("mnist" or "cifar10") from `source` ("auto", "sample" or "full")."""
     _check_name(name)
@@ -168,6 +167,25 @@ def load_dataset(name: str, source: str = "auto") -> Dataset:
     kind = source
     if source == "auto":
         kind = "full" if full_available(name) else "sample"
+    return _load(name, kind)  # "auto" shares the arrays of what it resolves to
+
+
+_SHARED_IDS: set[int] = set()  # ids of the arrays _load hands out (they live as long as the process)
+
+
+def is_shared(a) -> bool:
+    """True for the process-wide, read-only dataset arrays that load_dataset returns."""
+    return id(a) in _SHARED_IDS
+
+
+def clear_cache() -> None:
+    """Forget the loaded datasets (tests; a server never needs it)."""
+    _load.cache_clear()
+    _SHARED_IDS.clear()
+
+
+@functools.cache
+def _load(name: str, kind: str) -> Dataset:
     xt, yt, xv, yv = _read_full(name) if kind == "full" else _read_sample(name)
     if xt.ndim == 3:  # MNIST is (N, 28, 28): give it its channel axis
         xt, xv = xt[..., None], xv[..., None]
@@ -175,6 +193,7 @@ def load_dataset(name: str, source: str = "auto") -> Dataset:
                                                 xv, yv.reshape(-1).astype(np.int64))]
     for a in arrays:
         a.setflags(write=False)  # shared by every session of the process: read-only
+        _SHARED_IDS.add(id(a))
     what = "full" if kind == "full" else "shipped sample of"
     words = (f"{what} {TITLES[name]}: {len(arrays[0]):,} training and "
              f"{len(arrays[2]):,} test images")

@@ -81,48 +81,82 @@ class TrainConfig:
 # ---------------------------------------------------------------- data pipeline
 
 def _augment_fn(flip: bool, pad: int):
+    """A batch -> the same batch, each image flipped (CIFAR-10) and shifted by up to `pad`
+    pixels on its own random offset (reflected borders)."""
     import tensorflow as tf
 
     def augment(x, y):
-        if flip:
+        if flip:  # on a 4-D batch, each image is flipped or not independently
             x = tf.image.random_flip_left_right(x)
-        h, w, c = x.shape[1], x.shape[2], x.shape[3]
+        n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
         x = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
-        x = tf.image.random_crop(x, [tf.shape(x)[0], h, w, c])
+        dy = tf.random.uniform([n, 1], 0, 2 * pad + 1, dtype=tf.int32)
+        dx = tf.random.uniform([n, 1], 0, 2 * pad + 1, dtype=tf.int32)
+        x = tf.gather(x, dy + tf.range(h)[None, :], axis=1, batch_dims=1)  # rows of each image's window
+        x = tf.gather(x, dx + tf.range(w)[None, :], axis=2, batch_dims=1)  # then its columns
         return x, y
 
     return augment
 
 
-def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool = False,
-                 augment: bool = False, flip: bool = True, seed: int = 0):
-    """uint8 images -> a batched tf.data pipeline of float32 in [0, 1] (scaled per batch,
-    so no float copy of the whole set sits in memory)."""
+_TENSORS: dict[int, tuple] = {}  # id(shared array) -> (array, tensor), see _tensor
+_TENSORS_LOCK = threading.Lock()
+
+
+def _tensor(a: np.ndarray):
+    """`a` as a TensorFlow constant. The process-wide datasets (cnn_core.data) are converted once
+    and shared by every job, so a run neither waits for nor holds its own copy of them."""
     import tensorflow as tf
 
-    images, labels = tf.constant(x), tf.constant(y)
-    ds = tf.data.Dataset.range(len(x))
+    if not data_mod.is_shared(a):
+        return tf.constant(a)
+    with _TENSORS_LOCK:
+        if id(a) not in _TENSORS:  # shared arrays live as long as the process: ids are never reused
+            _TENSORS[id(a)] = (a, tf.constant(a))
+        return _TENSORS[id(a)][1]
+
+
+def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, indices: np.ndarray | None = None,
+                 one_hot: int = 0, shuffle: bool = False, augment: bool = False, flip: bool = True,
+                 seed: int = 0):
+    """uint8 images -> a batched tf.data pipeline of float32 in [0, 1] (scaled per batch,
+    so no float copy of the whole set sits in memory). `indices` picks the images to use
+    (default: all); `one_hot` = number of classes turns labels into one-hot rows."""
+    import tensorflow as tf
+
+    images, labels = _tensor(x), _tensor(y)
+    ds = tf.data.Dataset.range(len(x)) if indices is None else tf.data.Dataset.from_tensor_slices(indices)
     if shuffle:  # shuffle indices, not images: the buffer fills in milliseconds
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(len(x) if indices is None else len(indices), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
     if x.dtype == np.uint8:  # images: scale per batch; float inputs (cached features) pass as they are
         ds = ds.map(lambda a, b: (tf.cast(a, tf.float32) / 255.0, b), num_parallel_calls=tf.data.AUTOTUNE)
+    if one_hot:
+        ds = ds.map(lambda a, b: (a, tf.one_hot(b, one_hot)))
     if augment:
         ds = ds.map(_augment_fn(flip, 2 if x.shape[1] <= 28 else 3), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def split_train(ds: data_mod.Dataset, cfg: TrainConfig):
-    """(x_train, y_train, x_val, y_val), a seeded held-out share for per-epoch validation."""
-    x, y = ds.x_train, ds.y_train
+def split_indices(n: int, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray | None]:
+    """(train, validation) indices into the first `n` training images: a seeded held-out share
+    for per-epoch validation (None when the share is 0), `cfg.max_train_images` applied."""
     if cfg.max_train_images:
-        x, y = x[:cfg.max_train_images], y[:cfg.max_train_images]
-    n_val = int(len(x) * cfg.validation_fraction)
+        n = min(n, cfg.max_train_images)
+    n_val = int(n * cfg.validation_fraction)
     if n_val == 0:
+        return np.arange(n), None
+    order = np.random.default_rng(cfg.seed).permutation(n)
+    return np.sort(order[n_val:]), order[:n_val]
+
+
+def split_train(ds: data_mod.Dataset, cfg: TrainConfig):
+    """(x_train, y_train, x_val, y_val) as arrays (copies), split as `split_indices` does."""
+    train, val = split_indices(len(ds.x_train), cfg)
+    x, y = ds.x_train[train], ds.y_train[train]
+    if val is None:
         return x, y, None, None
-    order = np.random.default_rng(cfg.seed).permutation(len(x))
-    val, train = order[:n_val], np.sort(order[n_val:])
-    return x[train], y[train], x[val], y[val]
+    return x, y, ds.x_train[val], ds.y_train[val]
 
 
 def make_optimizer(cfg: TrainConfig, steps_per_epoch: int):
@@ -354,8 +388,8 @@ class TrainingJob:
         ds = self.dataset_fn() if self.dataset_fn else data_mod.load_dataset(cfg.dataset, cfg.source)
         self.dataset = ds
         self.dataset_source = ds.source
-        x, y, xv, yv = split_train(ds, cfg)
-        self.steps_per_epoch = math.ceil(len(x) / cfg.batch_size)
+        train_idx, val_idx = split_indices(len(ds.x_train), cfg)
+        self.steps_per_epoch = math.ceil(len(train_idx) / cfg.batch_size)
         self.total_steps = self.steps_per_epoch * cfg.epochs
         keras.utils.set_random_seed(cfg.seed)
         if self.model_fn is not None:
@@ -366,14 +400,12 @@ class TrainingJob:
             self.model = build_cnn(self.spec, ds.input_shape, ds.num_classes)
         if not getattr(self.model, "compiled", False) or self.model.optimizer is None:
             compile_model(self.model, cfg, self.steps_per_epoch)
-        nc = ds.num_classes
-
-        def targets(labels):
-            return keras.utils.to_categorical(labels, nc) if cfg.label_smoothing else labels
-
-        train = make_dataset(x, targets(y), cfg.batch_size, shuffle=True, augment=cfg.augment and x.ndim == 4,
+        one_hot = ds.num_classes if cfg.label_smoothing else 0  # the smoothed loss wants one-hot rows
+        train = make_dataset(ds.x_train, ds.y_train, cfg.batch_size, indices=train_idx, one_hot=one_hot,
+                             shuffle=True, augment=cfg.augment and ds.x_train.ndim == 4,
                              flip=cfg.dataset != "mnist", seed=cfg.seed)
-        val = make_dataset(xv, targets(yv), 512) if xv is not None else None
+        val = (make_dataset(ds.x_train, ds.y_train, 512, indices=val_idx, one_hot=one_hot)
+               if val_idx is not None else None)
         t0 = time.perf_counter()
         if not self._stop.is_set():
             self.model.fit(train, epochs=cfg.epochs, validation_data=val, verbose=0, shuffle=False,

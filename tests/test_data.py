@@ -18,9 +18,9 @@ def offline(monkeypatch, tmp_path):
     """No local full sets and an empty Keras cache: the situation of a fresh laptop offline."""
     monkeypatch.delenv(data.DATASETS_ENV, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    data.load_dataset.cache_clear()
+    data.clear_cache()
     yield
-    data.load_dataset.cache_clear()
+    data.clear_cache()
 
 
 @pytest.mark.parametrize("name,shape", [("mnist", (28, 28, 1)), ("cifar10", (32, 32, 3))])
@@ -45,6 +45,13 @@ def test_auto_offline_uses_the_sample(offline):
     assert ds.kind == "sample" and "sample" in ds.source
 
 
+def test_auto_shares_the_arrays_it_resolves_to(offline):
+    """A class where some pick 'auto' and some 'sample' holds one copy of the images, not two."""
+    auto, sample = data.load_dataset("mnist", "auto"), data.load_dataset("mnist", "sample")
+    assert auto.x_train is sample.x_train and data.is_shared(auto.x_train)
+    assert not data.is_shared(auto.x_train.copy())
+
+
 def test_full_offline_says_why(offline, monkeypatch):
     import keras
 
@@ -66,7 +73,7 @@ def test_bad_names_raise_sentences():
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/datasets")
 def test_full_mnist_from_the_local_folder(monkeypatch):
     monkeypatch.setenv(data.DATASETS_ENV, str(SHARED))
-    data.load_dataset.cache_clear()
+    data.clear_cache()
     ds = data.load_dataset("mnist", "auto")
     assert ds.kind == "full" and ds.x_train.shape == (60_000, 28, 28, 1)
     assert ds.y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]

@@ -132,13 +132,25 @@ def test_train_page_bad_settings_get_a_sentence(widget, key, value, words):
     assert at.button(key="train_start").disabled  # nothing can start with bad settings
 
 
-def test_train_page_preset_fills_the_settings():
+@pytest.mark.parametrize("name", ["fast MNIST", "fast CIFAR-10"])
+def test_train_page_preset_fills_every_setting_it_was_measured_with(name):
+    """The UI must train exactly what the preset's description (and bench.py) measured."""
+    from cnn_core import presets
+
+    cfg = presets.TRAIN_PRESETS[name].config
     at = _run("app_pages/train.py")
-    at.button(key="train_preset_fast CIFAR-10").click().run()
-    assert at.selectbox(key="train_dataset").value == "cifar10"
-    assert at.checkbox(key="train_augment").value is True
-    assert at.selectbox(key="train_schedule").value == "one_cycle"
-    assert not at.error
+    at.button(key=f"train_preset_{name}").click().run()
+    assert at.selectbox(key="train_dataset").value == cfg.dataset
+    assert at.session_state["cnn_layers"] and len(at.session_state["cnn_layers"]) == len(presets.TRAIN_PRESETS[name].spec)
+    assert at.number_input(key="train_epochs").value == cfg.epochs
+    assert at.number_input(key="train_batch").value == cfg.batch_size
+    assert at.selectbox(key="train_optimizer").value == cfg.optimizer
+    assert float(at.text_input(key="train_lr").value) == cfg.learning_rate
+    assert at.selectbox(key="train_schedule").value == cfg.schedule
+    assert at.checkbox(key="train_augment").value is cfg.augment
+    assert at.number_input(key="train_val").value == cfg.validation_fraction
+    assert at.number_input(key="train_smoothing").value == cfg.label_smoothing
+    assert not at.error and not at.exception
 
 
 def test_convolution_lab_sizes_and_formula_follow_the_settings():

@@ -33,6 +33,27 @@ def test_tiny_run_learns_and_reports():
     assert job.summary()["test accuracy"] == job.result["accuracy"]
 
 
+def test_label_smoothing_run_validates_each_epoch_on_held_out_images():
+    job = training.TrainingJob(TINY, _cfg(epochs=2, label_smoothing=0.1, validation_fraction=0.2),
+                               scheduler=training.JobScheduler(1)).start()
+    assert job.wait(300)
+    snap = job.snapshot()
+    assert snap.state == "finished", snap.error
+    assert snap.total_steps == 2 * 8  # 1,024 of the 1,280 images train, 256 validate
+    assert len(snap.val_accuracy) == 2 and all(0 <= v <= 1 for v in snap.val_accuracy)
+    assert snap.accuracy[-1] > 0.2  # one-hot targets reached the loss and the accuracy metric
+
+
+def test_runs_share_one_tensor_of_the_dataset():
+    """30 learners training the same set must not each hold (and wait for) a copy of it."""
+    from cnn_core import data
+
+    ds = data.load_dataset("mnist", "sample")
+    assert training._tensor(ds.x_train) is training._tensor(ds.x_train)
+    private = np.zeros((4, 28, 28, 1), np.uint8)
+    assert training._tensor(private) is not training._tensor(private)
+
+
 def test_stop_halts_within_one_batch_and_keeps_the_model():
     seen = threading.Event()
     job = training.TrainingJob(TINY, _cfg(epochs=3, max_train_images=0), scheduler=training.JobScheduler(1))
@@ -116,10 +137,10 @@ def test_unavailable_source_fails_with_a_sentence(monkeypatch):
         raise ValueError("The full MNIST set is not on this machine and could not be downloaded (OSError).")
 
     monkeypatch.setattr(data, "_read_full", offline)
-    data.load_dataset.cache_clear()
+    data.clear_cache()
     job = training.TrainingJob(TINY, _cfg(source="full"), scheduler=training.JobScheduler(1)).start()
     job.wait(120)
-    data.load_dataset.cache_clear()
+    data.clear_cache()
     assert job.state == "failed" and "could not be downloaded" in job.error
 
 
@@ -149,3 +170,19 @@ def test_one_cycle_schedule_rises_then_falls():
     lrs = [float(sched(s)) for s in (0, 15, 30, 60, 99)]
     assert lrs[0] < lrs[1] < lrs[2] and lrs[2] > lrs[3] > lrs[4]
     assert abs(lrs[2] - 0.01) < 1e-3
+
+
+def test_augmentation_shifts_each_image_by_its_own_offset():
+    """Every augmented image is a window of its reflected-padded original, and the windows differ
+    between images of one batch (one offset per batch would teach far less)."""
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (12, 12, 1), dtype=np.uint8)
+    x, y = np.repeat(img[None], 32, axis=0), np.zeros(32, dtype=np.int64)
+    batch = next(iter(training.make_dataset(x, y, 32, augment=True, flip=False)))[0].numpy()
+    padded = np.pad(img[:, :, 0] / 255.0, 2, mode="reflect")
+    offsets = set()
+    for out in batch[:, :, :, 0]:
+        hits = [(dy, dx) for dy in range(5) for dx in range(5) if np.allclose(padded[dy:dy + 12, dx:dx + 12], out)]
+        assert hits, "an augmented image is not a shifted copy of its original"
+        offsets.add(hits[0])
+    assert len(offsets) > 5
