@@ -99,6 +99,9 @@ def live_panel() -> None:
         st.progress(snap.fraction)
     if snap.steps:
         st.plotly_chart(charts.training_figure(snap), width="stretch", key="train_chart")
+        if st.session_state.get("train_fast_poll"):  # the first points are drawn: once a second from now
+            st.session_state["train_fast_poll"] = False
+            st.rerun()
     if not job.active and st.session_state.get("train_drawn") is not job:
         st.session_state["train_drawn"] = job
         if job.result is not None:
@@ -138,7 +141,10 @@ if b1.button("Train", key="train_start", type="primary", disabled=active or conf
 if b2.button("Stop", key="train_stop", disabled=not active):
     job.stop()
 
-st.fragment(run_every=1.0 if active else None)(live_panel)()
+# Poll 4 times a second from Train to the first loss point (~2 s), then once a second. Not while
+# queued: a queue of 30 learners polling fast would load the server for nothing.
+st.session_state["train_fast_poll"] = active and not job.snapshot().steps and not job.scheduler.position(job)
+st.fragment(run_every=(0.25 if st.session_state["train_fast_poll"] else 1.0) if active else None)(live_panel)()
 
 if job is not None and not job.active and job.result is not None:
     results.render(job, "train_res")

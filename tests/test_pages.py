@@ -254,3 +254,17 @@ def test_transfer_page_trains_and_fills_the_runs_table():
     runs = at.session_state["transfer_runs"]
     assert len(runs) == 1 and runs[0]["configuration"] == "all frozen (head only)"
     assert runs[0]["trainable parameters"] == 325 and 0 <= runs[0]["test accuracy"] <= 1
+
+
+def test_training_pages_keep_the_keras_session_between_reruns(monkeypatch):
+    """Streamlit clears Keras' session after every rerun; a live chart reruns once a second while
+    a model trains in another thread, so the training pages must switch that off."""
+    import keras
+
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(1))
+    at = _run("app_pages/train.py")
+    at.run()
+    at.run()
+    assert not at.exception
+    assert calls == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 
 import streamlit as st
@@ -12,6 +13,31 @@ from cnn_core import training
 GRACE_SECONDS = 30  # a tab that reconnects within this keeps its job
 KEEP_MODELS = 5  # older runs keep their numbers and curves but drop their models
 _run_ids = itertools.count(1)
+
+
+def _keep_keras_session() -> None:
+    """Streamlit calls `keras.backend.clear_session()` after every script run, fragment runs
+    included. With models training in background threads that threw TensorFlow's kernel cache
+    away and forced a full garbage collection once a second per open Train page: training in
+    the server ran several times slower than the same training in a notebook (the first batches
+    of a run could take a minute). Nothing here relies on that clean-up: every run builds its
+    own model. (`runner.postScriptGC = false` in .streamlit/config.toml is the other half.)"""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if getattr(script_runner, "_clean_problem_modules", None) is not None:
+        script_runner._clean_problem_modules = lambda: None
+
+
+_keep_keras_session()
+
+
+def _import_keras() -> None:
+    import keras  # noqa: F401  (TensorFlow with it: 5-10 s the first time in a process)
+
+
+# A training page was opened: load Keras in the background now, so that the first Train press of
+# this server process does not wait for the import.
+threading.Thread(target=_import_keras, name="keras-import", daemon=True).start()
 
 
 def owner_alive():
