@@ -201,7 +201,7 @@ class Snapshot:
     epoch: int  # epochs completed
     epochs: int
     seconds: float  # since training (not queueing) began
-    steps: list = field(default_factory=list)  # per-batch series, downsampled to MAX_POINTS
+    steps: list = field(default_factory=list)  # per-batch series (0: untrained, first batch), downsampled
     loss: list = field(default_factory=list)
     accuracy: list = field(default_factory=list)
     val_steps: list = field(default_factory=list)  # one point per epoch
@@ -348,6 +348,26 @@ class TrainingJob:
             self._loss.append(loss)
             self._acc.append(acc)
 
+    def _record_untrained(self, first_batch) -> None:
+        """Point 0 of the chart: the untrained model's loss and accuracy on the first batch (about
+        ln(classes) = 2.30 and 10%). A forward pass without tracing, so the chart has its first
+        point in a fraction of a second, while Keras still prepares the training step."""
+        try:
+            x, y = next(iter(first_batch))
+            pred = self.model(x, training=False)
+            loss = float(self.model.loss(y, pred))
+            labels = np.argmax(y, axis=-1) if y.shape.rank == 2 else np.asarray(y)
+            acc = float(np.mean(np.argmax(pred, axis=-1) == labels))
+        except Exception:  # a model the loss cannot score this way: the chart starts at batch 1
+            return
+        if math.isfinite(loss):
+            with self._lock:
+                if self._first_point is None and self._submitted is not None:
+                    self._first_point = time.perf_counter() - self._submitted
+                self._steps.append(0)
+                self._loss.append(loss)
+                self._acc.append(acc)
+
     def _record_epoch(self, logs: dict, seconds: float) -> None:
         vl = logs.get("val_loss")
         va = next((v for k, v in logs.items() if k.startswith("val_") and "accuracy" in k), None)
@@ -406,6 +426,9 @@ class TrainingJob:
                              flip=cfg.dataset != "mnist", seed=cfg.seed)
         val = (make_dataset(ds.x_train, ds.y_train, 512, indices=val_idx, one_hot=one_hot)
                if val_idx is not None else None)
+        if not self._stop.is_set():
+            self._record_untrained(make_dataset(ds.x_train, ds.y_train, cfg.batch_size,
+                                                indices=train_idx[:cfg.batch_size], one_hot=one_hot))
         t0 = time.perf_counter()
         if not self._stop.is_set():
             self.model.fit(train, epochs=cfg.epochs, validation_data=val, verbose=0, shuffle=False,

@@ -25,6 +25,8 @@ def test_tiny_run_learns_and_reports():
     snap = job.snapshot()
     assert snap.state == "finished", snap.error
     assert snap.step == snap.total_steps == 2 * 9  # 1,152 training images / 128 per batch
+    assert snap.steps[:2] == [0, 1] and len(snap.loss) == 2 * 9 + 1  # point 0: before any training
+    assert abs(snap.loss[0] - np.log(10)) < 0.7  # an untrained 10-class model scores about ln(10)
     first, last = np.mean(snap.loss[:4]), np.mean(snap.loss[-4:])
     assert last < first  # the loss falls on average
     assert len(snap.val_loss) == 2 and len(snap.epoch_seconds) == 2
