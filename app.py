@@ -2,6 +2,9 @@
 
 import streamlit as st
 
+from ui import streamlit_compat
+
+streamlit_compat.install()  # once per process: what this app changes in Streamlit, and a version check
 st.set_page_config(page_title="CNN classroom", page_icon=":material/neurology:", layout="wide")
 
 PAGES = {

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnn_core import data, experiments, training
 from cnn_core import spec as spec_mod
-from ui import charts, jobs, state
+from ui import charts, job_panel, state
 
 KEY = "poolx_experiment"
 
@@ -16,7 +16,7 @@ spec = state.current_spec()
 if not any(layer["type"] in ("pool", "global_pool") for layer in spec):
     spec = spec_mod.PRESETS["Keras MNIST convnet"]
     st.info("Your model on **Build a CNN** has no pooling layer, so this uses the Keras MNIST convnet.")
-st.caption("Model: " + ", ".join(spec_mod.label(layer) for layer in spec_mod.normalize(spec)) + " + classifier.")
+st.caption(f"Model: {spec_mod.summary(spec)} + classifier.")
 
 c1, c2, c3 = st.columns(3)
 with c1:
@@ -29,52 +29,37 @@ images = c3.select_slider("Training images", [1000, 2000, 5000, 10000, 0], value
                           format_func=lambda n: "all" if n == 0 else f"{n:,}")
 c3.caption(f"{int(n_seeds) * 2} training runs; they take turns on this server's CPU.")
 
-exp = st.session_state.get(KEY)
-running = exp is not None and exp.active
-b1, b2, _ = st.columns([1, 1, 4])
-if b1.button("Run the experiment", key="poolx_start", type="primary", disabled=running):
+
+def start(label: str, owner_alive):
     cfg = training.TrainConfig(dataset=name, source=source, epochs=int(epochs), max_train_images=int(images),
                                learning_rate=2e-3)
-    try:
-        exp = experiments.PoolingExperiment(spec, cfg, seeds=range(int(n_seeds)), owner_alive=jobs.owner_alive())
-    except ValueError as err:
-        st.error(str(err))
-    else:
-        st.session_state[KEY] = exp.start()
-        running = True
-if b2.button("Stop", key="poolx_stop", disabled=not running):
-    exp.stop()
+    return experiments.PoolingExperiment(spec, cfg, seeds=range(int(n_seeds)), owner_alive=owner_alive)
 
 
-def live() -> None:
-    exp = st.session_state.get(KEY)
-    if exp is None:
-        st.info("Press **Run the experiment**. Both models' losses are drawn on one chart as they train.")
-        return
-    snaps = [(job.label, job.snapshot()) for job in exp.jobs.values()]
-    done = sum(s.state in ("finished", "stopped", "failed") for _, s in snaps)
-    st.progress(done / len(snaps), text=f"{done} of {len(snaps)} runs done")
-    for label, s in snaps:
-        if s.state == "failed":
-            st.error(f"{label}: {s.error}")
-    started = [(label, s) for label, s in snaps if s.steps]
+def live(exp) -> None:
+    started = [(job.label, s) for job in exp.jobs.values() if (s := job.snapshot()).steps]
     if started:
-        st.plotly_chart(charts.runs_figure(started), key="poolx_chart")
-    if not exp.active and st.session_state.get("poolx_drawn") is not exp:
-        st.session_state["poolx_drawn"] = exp
-        st.rerun()
+        st.plotly_chart(charts.runs_figure(started), key="poolx_chart", width="stretch")
 
 
-st.fragment(run_every=1.0 if running else None)(live)()
+exp = job_panel.panel(KEY, start, start_label="Run the experiment", live=live,
+                      idle="Press **Run the experiment**. Both models' losses are drawn on one chart as they train.")
 
+PERCENT = st.column_config.NumberColumn(format="percent")
 if exp is not None and not exp.active:
     table = exp.table()
     if not table.empty:
         st.subheader("Result")
-        st.dataframe(table, hide_index=True, key="poolx_table")
-        st.markdown(exp.verdict())
+        st.dataframe(table, hide_index=True, key="poolx_table",
+                     column_config={"test accuracy (mean)": PERCENT, "lowest": PERCENT, "highest": PERCENT,
+                                    "parameters": st.column_config.NumberColumn(format="localized")})
+        verdict = exp.verdict()
+        if verdict is not None:
+            st.markdown(str(verdict))
         st.caption("The parameter counts are equal: pooling layers have no weights, so swapping max for "
                    "average changes what flows through the network, not what it can learn. The seconds "
                    "per epoch are nearly equal too.")
         with st.expander("Every run"):
-            st.dataframe(exp.runs(), hide_index=True, key="poolx_runs")
+            st.dataframe(exp.runs(), hide_index=True, key="poolx_runs",
+                         column_config={"test accuracy": PERCENT,
+                                        "parameters": st.column_config.NumberColumn(format="localized")})

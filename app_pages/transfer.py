@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from cnn_core import training, transfer
-from ui import charts, jobs
+from cnn_core.jobs import Job
+from ui import charts, job_panel
 
 KEY, RUNS = "transfer_job", "transfer_runs"
 
@@ -17,7 +18,8 @@ BACKBONES = {"resnet20": "ResNet-20, bundled (pretrained on airplane, automobile
              "resnet50": "Keras ResNet50 (ImageNet weights)"}
 c1, c2 = st.columns(2)
 backbone = c1.selectbox("Backbone", list(BACKBONES), format_func=BACKBONES.get, key="transfer_backbone")
-target = c2.selectbox("Target task", list(transfer.TARGETS), format_func=transfer.TARGETS.get, key="transfer_target")
+target = c2.selectbox("Target task", list(transfer.TARGETS), format_func=lambda t: str(transfer.TARGETS[t]),
+                      key="transfer_target")
 stages = transfer.BACKBONE_STAGES[backbone]
 meta = transfer.metadata()
 if backbone == "resnet20" and meta:
@@ -77,58 +79,49 @@ images = t2.select_slider("Training images", [500, 1000, 2000, 5000, 0], value=2
 source = t3.radio("Data", ["sample", "auto"], horizontal=True, key="transfer_source")
 scratch = st.checkbox("Same ResNet from scratch (random weights, all trainable): the baseline", key="transfer_scratch")
 
-job = jobs.current(KEY)
-active = job is not None and job.active
-b1, b2, _ = st.columns([1, 1, 4])
-if b1.button("Train", key="transfer_start", type="primary", disabled=active or not available):
+
+def start(label: str, owner_alive) -> Job:
     cfg = training.TrainConfig(dataset="cifar10", source=source, epochs=int(epochs), max_train_images=int(images),
                                learning_rate=1e-3 if not scratch else 3e-3, validation_fraction=0.0)
     use = {s: True for s in stages} if scratch else flags
-    job = transfer.transfer_job(backbone, target, use, cfg, source=source, scratch=scratch,
-                                frozen_bn_training=bn_training, label=transfer.describe_flags(use, scratch, stages),
-                                owner_alive=jobs.owner_alive())
-    st.session_state[KEY] = job.start()
-    job.trainable_count = trainable if not scratch else total
-    active = True
-if b2.button("Stop", key="transfer_stop", disabled=not active):
-    job.stop()
+    request = transfer.TransferRequest(backbone, target, use, cfg, source=source, scratch=scratch,
+                                       frozen_bn_training=bn_training)
+    return Job(request, label=transfer.describe_flags(use, scratch, stages), owner_alive=owner_alive)
 
 
-def live() -> None:
-    job = jobs.current(KEY)
-    if job is None:
-        return
+def live(job) -> None:
+    if job.request.feature_cache:
+        st.caption(f"**{job.label}**: every backbone stage is frozen, so the backbone's features are computed "
+                   "once and only the head trains on them (the same model, many times faster).")
     snap = job.snapshot()
-    if snap.state == "failed":
-        st.error(snap.error)
-    elif snap.state == "queued":
-        st.info(f"Queued, position {snap.queue_position}: it starts when the run ahead of it ends.")
-    else:
-        how = " (head only, on backbone features computed once)" if job.feature_cache else ""
-        st.markdown(f"**{job.label}**{how}: {snap.state}, batch {snap.step}/{snap.total_steps or '?'}")
-        st.progress(snap.fraction)
     if snap.steps:
-        st.plotly_chart(charts.training_figure(snap), key="transfer_chart")
-    if not job.active and st.session_state.get("transfer_drawn") is not job:
-        st.session_state["transfer_drawn"] = job
-        if job.result is not None:
-            ms = 1000 * job.fit_seconds / max(snap.step, 1)
-            st.session_state.setdefault(RUNS, []).append({
-                "configuration": job.label, "backbone": backbone, "target": target,
-                "trainable parameters": job.trainable_count, "epochs": snap.epoch, "ms per step": round(ms, 1),
-                "test accuracy": round(job.result["accuracy"], 4),
-                "batch norm": "training=True" if bn_training and not scratch else "inference"})
-            job.holder.clear()  # the runs table keeps the numbers; free the model
-            job.model = None
-        st.rerun()
+        st.plotly_chart(charts.training_figure(snap), key="transfer_chart", width="stretch")
 
 
-st.fragment(run_every=1.0 if active else None)(live)()
+def record(job) -> None:
+    """The run's numbers into the runs table; then its model is freed (the table is what stays)."""
+    if job.result is None:
+        return
+    request, snap = job.request, job.snapshot()
+    st.session_state.setdefault(RUNS, []).append({
+        "configuration": job.label, "backbone": request.backbone, "target": request.target,
+        "trainable parameters": transfer.param_counts(job.model)[0], "epochs": snap.epoch,
+        "ms per step": round(1000 * job.metrics.fit_seconds / max(snap.step, 1), 1),
+        "test accuracy": job.result["accuracy"],
+        "batch norm": "training=True" if request.frozen_bn_training and not request.scratch else "inference"})
+    job.free_model()
+
+
+job_panel.panel(KEY, start, start_label="Train", live=live, on_done=record,
+                disabled_reason="" if available else "The chosen backbone's weights are not on this computer.")
 
 runs = st.session_state.get(RUNS, [])
 if runs:
     st.subheader("Runs")
-    st.dataframe(pd.DataFrame(runs), hide_index=True, key="transfer_runs_table")
+    st.dataframe(pd.DataFrame(runs), hide_index=True, key="transfer_runs_table",
+                 column_config={"configuration": st.column_config.TextColumn(width="large"),
+                                "test accuracy": st.column_config.NumberColumn(format="percent"),
+                                "trainable parameters": st.column_config.NumberColumn(format="localized")})
     st.caption("Compare on the same target and budget: all frozen, last stage unfrozen, all unfrozen, "
                "and from scratch. With little data and time, pretrained should win; the table says if it did.")
 

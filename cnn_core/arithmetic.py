@@ -5,7 +5,7 @@
     >>> conv_params(3, 3, 32)                    # (3*3*3 + 1) * 32
     896
 
-Every function raises ValueError with a plain sentence for impossible inputs, so a page can
+Every function raises UserError (a ValueError) with a plain sentence for impossible inputs, so a page can
 show it as is.
 """
 
@@ -13,34 +13,35 @@ from __future__ import annotations
 
 import math
 
+from cnn_core.messages import UserError, msg
+
 PADDINGS = ("valid", "same")
 
 
 def _positive_int(value, what: str) -> int:
+    """`value` as an int >= 1; `what` is the catalog id of its name ("what.stride")."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-        raise ValueError(f"The {what} must be a whole number, not {value!r}.")
+        raise UserError("arith.whole_number", what=msg(what), value=value)
     if value < 1:
-        raise ValueError(f"The {what} must be at least 1 (got {int(value)}).")
+        raise UserError("arith.at_least_one", what=msg(what), value=int(value))
     return int(value)
 
 
 def _padding(padding: str) -> str:
     if padding not in PADDINGS:
-        raise ValueError(f"Padding must be 'valid' or 'same', not {padding!r}.")
+        raise UserError("arith.padding", value=padding)
     return padding
 
 
-def _window_output(n, window, stride, padding, noun: str) -> int:
-    n = _positive_int(n, "input size")
-    window = _positive_int(window, f"{noun} size")
-    stride = _positive_int(stride, "stride")
+def _window_output(n, window, stride, padding, kind: str) -> int:
+    """`kind` is "kernel" or "pool_window"."""
+    n = _positive_int(n, "what.input_size")
+    window = _positive_int(window, "what.kernel_size" if kind == "kernel" else "what.pool_size")
+    stride = _positive_int(stride, "what.stride")
     if _padding(padding) == "same":
         return math.ceil(n / stride)  # Keras pads just enough for ceil(n / s) windows
     if window > n:
-        raise ValueError(
-            f"A {window}x{window} {noun} does not fit a {n}x{n} input with 'valid' padding "
-            f"(no padding): use a smaller {noun}, or padding='same'."
-        )
+        raise UserError("arith.window_too_big", k=window, n=n, noun=msg(f"noun.{kind}"))
     return (n - window) // stride + 1
 
 
@@ -51,7 +52,7 @@ def conv_output_size(n: int, kernel: int, stride: int = 1, padding: str = "valid
 
 def pool_output_size(n: int, pool: int, stride: int | None = None, padding: str = "valid") -> int:
     """Height (or width) after a pooling layer; the stride defaults to the pool size (as in Keras)."""
-    return _window_output(n, pool, pool if stride is None else stride, padding, "pool window")
+    return _window_output(n, pool, pool if stride is None else stride, padding, "pool_window")
 
 
 def conv_output_formula(n: int, kernel: int, stride: int = 1, padding: str = "valid") -> str:
@@ -71,28 +72,28 @@ def same_padding_amount(n: int, kernel: int, stride: int = 1) -> tuple[int, int]
 
 def _kernel_area(kernel) -> int:
     if isinstance(kernel, (tuple, list)):
-        kh, kw = (_positive_int(k, "kernel size") for k in kernel)
+        kh, kw = (_positive_int(k, "what.kernel_size") for k in kernel)
         return kh * kw
-    k = _positive_int(kernel, "kernel size")
+    k = _positive_int(kernel, "what.kernel_size")
     return k * k
 
 
 def conv_params(kernel, in_channels: int, filters: int, use_bias: bool = True) -> int:
     """Weights of a Conv2D: (k*k*C_in)*filters, plus one bias per filter."""
     area = _kernel_area(kernel)
-    cin = _positive_int(in_channels, "number of input channels")
-    f = _positive_int(filters, "number of filters")
+    cin = _positive_int(in_channels, "what.in_channels")
+    f = _positive_int(filters, "what.filters")
     return area * cin * f + (f if use_bias else 0)
 
 
 def dense_params(inputs: int, units: int, use_bias: bool = True) -> int:
     """Weights of a Dense layer: inputs*units, plus one bias per unit."""
-    i = _positive_int(inputs, "number of inputs")
-    u = _positive_int(units, "number of units")
+    i = _positive_int(inputs, "what.inputs")
+    u = _positive_int(units, "what.units")
     return i * u + (u if use_bias else 0)
 
 
 def batchnorm_params(channels: int) -> tuple[int, int]:
     """(trainable, non_trainable) of BatchNormalization: gamma+beta, moving mean+variance."""
-    c = _positive_int(channels, "number of channels")
+    c = _positive_int(channels, "what.channels")
     return 2 * c, 2 * c

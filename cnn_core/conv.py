@@ -14,6 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cnn_core import arithmetic as ar
+from cnn_core.messages import UserError
 
 
 def padding_amounts(h: int, w: int, k: int, stride: int, padding: str) -> tuple[int, int, int, int]:
@@ -41,7 +42,7 @@ def conv2d(image: np.ndarray, kernels: np.ndarray, bias=None, stride: int = 1, p
     h, w, c = image.shape
     k, _, cin, n = kernels.shape
     if cin != c:
-        raise ValueError(f"The kernel expects {cin} input channels but the image has {c}.")
+        raise UserError("conv.channels", cin=cin, c=c)
     oh, ow = ar.conv_output_size(h, k, stride, padding), ar.conv_output_size(w, k, stride, padding)
     win = _windows(pad(image.astype(np.float64), k, stride, padding), k, stride, oh, ow)
     out = np.einsum("ijcab,abcn->ijn", win, kernels.astype(np.float64))
@@ -62,7 +63,7 @@ def pool2d(image: np.ndarray, size: int, stride: int | None = None, padding: str
         win = _windows(pad(x, size, stride, padding, value=-np.inf), size, stride, oh, ow)
         return win.max(axis=(3, 4))
     if kind != "avg":
-        raise ValueError(f"Pooling is 'max' or 'avg', not {kind!r}.")
+        raise UserError("conv.pool_kind", kind=kind)
     sums = _windows(pad(x, size, stride, padding), size, stride, oh, ow).sum(axis=(3, 4))
     ones = np.ones((h, w, 1))
     counts = _windows(pad(ones, size, stride, padding), size, stride, oh, ow).sum(axis=(3, 4))
@@ -91,7 +92,7 @@ def coverage(n: int, k: int, stride: int, padding: str) -> np.ndarray:
 def preset_filter(name: str, k: int, seed: int = 0) -> np.ndarray:
     """A k x k filter: identity, blur, sharpen, horizontal edge, vertical edge, or random."""
     if k < 1:
-        raise ValueError("The kernel size must be at least 1.")
+        raise UserError("conv.kernel_size")
     c = k // 2
     if name == "identity":
         f = np.zeros((k, k))
@@ -111,7 +112,7 @@ def preset_filter(name: str, k: int, seed: int = 0) -> np.ndarray:
     elif name == "random":
         f = np.random.default_rng(seed).normal(0, 1 / k, (k, k))
     else:
-        raise ValueError(f"Unknown filter {name!r}.")
+        raise UserError("conv.unknown_filter", name=name)
     return np.round(f, 3)
 
 

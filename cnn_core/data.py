@@ -2,7 +2,7 @@
 
     from cnn_core.data import load_dataset
     ds = load_dataset("mnist")          # "auto": the full set when at hand, else the sample
-    ds.x_train.shape, ds.source         # (N, 28, 28, 1) uint8, "full MNIST (60,000 train ...)"
+    ds.x_train.shape, str(ds.source)    # (N, 28, 28, 1) uint8, "full MNIST: 60,000 training ..."
 
 Sources:
 - "sample": ~10,000 train / 2,000 test class-balanced images shipped in cnn_core/assets/
@@ -17,13 +17,16 @@ Loading is cached per process: every caller shares the same read-only arrays.
 
 from __future__ import annotations
 
-import functools
 import io
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from cnn_core.messages import UserError, msg
 
 ASSETS = Path(__file__).parent / "assets"
 DATASETS_ENV = "CNN_DATASETS_DIR"
@@ -39,6 +42,8 @@ INPUT_SHAPES = {"mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
 TITLES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 _KERAS_CACHE_FILES = {"mnist": "mnist.npz", "cifar10": "cifar-10-batches-py"}
 _SHARED_FILES = {"mnist": "mnist.npz", "cifar10": "cifar10_jpeg.npz"}
+_DOWNLOAD_SIZES = {"mnist": "11 MB", "cifar10": "170 MB"}
+Progress = Callable  # (message, done=0, total=0) -> None: what a load waits for, for a progress bar
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     class_names: list = field(default_factory=list)
-    source: str = ""
+    source: object = ""  # what was loaded, in words (a cnn_core.messages.Message)
     kind: str = ""  # "sample" or "full"
 
     @property
@@ -65,7 +70,7 @@ class Dataset:
 
 def _check_name(name: str) -> None:
     if name not in NAMES:
-        raise ValueError(f"Unknown dataset {name!r}; choose 'mnist' or 'cifar10'.")
+        raise UserError("data.unknown_dataset", name=name)
 
 
 def _local_full_file(name: str) -> Path | None:
@@ -88,15 +93,19 @@ def full_available(name: str) -> bool:
     return _local_full_file(name) is not None or _keras_cache_path(name).exists()
 
 
-def decode_jpegs(blob: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """JPEG files stored back to back -> uint8 array (N, H, W, 3)."""
+def decode_jpegs(blob: np.ndarray, offsets: np.ndarray, progress: Progress | None = None,
+                 message=None) -> np.ndarray:
+    """JPEG files stored back to back -> uint8 array (N, H, W, 3); `progress(message, done, total)`
+    is told every 1,000 images."""
     from PIL import Image
 
     data = blob.tobytes()
-    images = [
-        np.asarray(Image.open(io.BytesIO(data[offsets[i]:offsets[i + 1]])).convert("RGB"))
-        for i in range(len(offsets) - 1)
-    ]
+    n = len(offsets) - 1
+    images = []
+    for i in range(n):
+        images.append(np.asarray(Image.open(io.BytesIO(data[offsets[i]:offsets[i + 1]])).convert("RGB")))
+        if progress is not None and i % 1000 == 0:
+            progress(message, i, n)
     return np.stack(images)
 
 
@@ -104,7 +113,7 @@ def _cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV, Path.home() / ".cache" / "cnn_classroom"))
 
 
-def _decoded_cifar(path: Path, tag: str) -> tuple:
+def _decoded_cifar(path: Path, tag: str, progress: Progress | None = None) -> tuple:
     """Decode a cifar10_jpeg.npz once; later processes read the cached uint8 arrays."""
     st = path.stat()
     cache = _cache_dir() / f"cifar10_{tag}_{st.st_size}_{int(st.st_mtime)}.npz"
@@ -115,8 +124,20 @@ def _decoded_cifar(path: Path, tag: str) -> tuple:
         except (OSError, ValueError, KeyError):
             pass  # a half-written cache: decode again
     with np.load(path) as d:
-        arrays = (decode_jpegs(d["train_jpeg"], d["train_offsets"]), d["y_train"],
-                  decode_jpegs(d["test_jpeg"], d["test_offsets"]), d["y_test"])
+        n_train = len(d["train_offsets"]) - 1
+        total = n_train + len(d["test_offsets"]) - 1
+        message = msg("data.phase_decoding", title=TITLES["cifar10"])
+
+        def test_progress(m, done, _n):
+            if progress is not None:
+                progress(m, n_train + done, total)
+
+        def train_progress(m, done, _n):
+            if progress is not None:
+                progress(m, done, total)
+
+        arrays = (decode_jpegs(d["train_jpeg"], d["train_offsets"], train_progress, message), d["y_train"],
+                  decode_jpegs(d["test_jpeg"], d["test_offsets"], test_progress, message), d["y_test"])
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp.npz")
@@ -127,47 +148,46 @@ def _decoded_cifar(path: Path, tag: str) -> tuple:
     return arrays
 
 
-def _read_sample(name: str) -> tuple:
+def _read_sample(name: str, progress: Progress | None) -> tuple:
     path = ASSETS / f"{name}_sample.npz"
     if not path.is_file():
-        raise ValueError(
-            f"The shipped {TITLES[name]} sample is missing ({path}); run scripts/build_samples.py."
-        )
+        raise UserError("data.sample_missing", title=TITLES[name], path=str(path))
     if name == "cifar10":
-        return _decoded_cifar(path, "sample")
+        return _decoded_cifar(path, "sample", progress)
     with np.load(path) as d:
         return d["x_train"], d["y_train"], d["x_test"], d["y_test"]
 
 
-def _read_full(name: str) -> tuple:
+def _read_full(name: str, progress: Progress | None) -> tuple:
     local = _local_full_file(name)
     if local is not None:
         if name == "cifar10":
-            return _decoded_cifar(local, "full")
+            return _decoded_cifar(local, "full", progress)
         with np.load(local) as d:
             return d["x_train"], d["y_train"], d["x_test"], d["y_test"]
     import keras
 
+    if progress is not None and not _keras_cache_path(name).exists():
+        progress(msg("data.phase_downloading", title=TITLES[name]))
     loader = keras.datasets.mnist if name == "mnist" else keras.datasets.cifar10
     try:
         (xt, yt), (xv, yv) = loader.load_data()
     except Exception as exc:  # no network, a proxy, a half-downloaded file ...
-        raise ValueError(
-            f"The full {TITLES[name]} set is not on this machine and could not be downloaded "
-            f"({type(exc).__name__}). Use the shipped sample, or connect once to download it."
-        ) from exc
+        raise UserError("data.full_offline", title=TITLES[name], size=_DOWNLOAD_SIZES[name],
+                        file=_SHARED_FILES[name]) from exc
     return xt, yt, xv, yv
 
 
-def load_dataset(name: str, source: str = "auto") -> Dataset:
-    """Load `name` ("mnist" or "cifar10") from `source` ("auto", "sample" or "full")."""
+def load_dataset(name: str, source: str = "auto", progress: Progress | None = None) -> Dataset:
+    """Load `name` ("mnist" or "cifar10") from `source` ("auto", "sample" or "full").
+    `progress(message, done=0, total=0)` hears what a first load waits for (decoding, downloading)."""
     _check_name(name)
     if source not in SOURCES:
-        raise ValueError(f"Unknown source {source!r}; choose 'auto', 'sample' or 'full'.")
+        raise UserError("data.unknown_source", source=source)
     kind = source
     if source == "auto":
         kind = "full" if full_available(name) else "sample"
-    return _load(name, kind)  # "auto" shares the arrays of what it resolves to
+    return _load(name, kind, progress)  # "auto" shares the arrays of what it resolves to
 
 
 _SHARED_IDS: set[int] = set()  # ids of the arrays _load hands out (they live as long as the process)
@@ -180,13 +200,32 @@ def is_shared(a) -> bool:
 
 def clear_cache() -> None:
     """Forget the loaded datasets (tests; a server never needs it)."""
-    _load.cache_clear()
+    with _LOADING_LOCK:
+        _LOADED.clear()
     _SHARED_IDS.clear()
 
 
-@functools.cache
-def _load(name: str, kind: str) -> Dataset:
-    xt, yt, xv, yv = _read_full(name) if kind == "full" else _read_sample(name)
+_LOADED: dict[tuple, Dataset] = {}  # (name, kind) -> the process-wide copy
+_LOADING: dict[tuple, threading.Lock] = {}  # one lock per (name, kind): a set is read once, even by 30 at once
+_LOADING_LOCK = threading.Lock()
+
+
+def _load(name: str, kind: str, progress: Progress | None) -> Dataset:
+    key = (name, kind)
+    if key in _LOADED:
+        return _LOADED[key]
+    with _LOADING_LOCK:
+        lock = _LOADING.setdefault(key, threading.Lock())
+    if progress is not None:
+        progress(msg(f"data.phase_loading_{kind}", title=TITLES[name]))
+    with lock:  # whoever comes second waits here for the first, then finds it loaded
+        if key not in _LOADED:
+            _LOADED[key] = _read(name, kind, progress)
+        return _LOADED[key]
+
+
+def _read(name: str, kind: str, progress: Progress | None) -> Dataset:
+    xt, yt, xv, yv = _read_full(name, progress) if kind == "full" else _read_sample(name, progress)
     if xt.ndim == 3:  # MNIST is (N, 28, 28): give it its channel axis
         xt, xv = xt[..., None], xv[..., None]
     arrays = [np.ascontiguousarray(a) for a in (xt, yt.reshape(-1).astype(np.int64),
@@ -194,9 +233,7 @@ def _load(name: str, kind: str) -> Dataset:
     for a in arrays:
         a.setflags(write=False)  # shared by every session of the process: read-only
         _SHARED_IDS.add(id(a))
-    what = "full" if kind == "full" else "shipped sample of"
-    words = (f"{what} {TITLES[name]}: {len(arrays[0]):,} training and "
-             f"{len(arrays[2]):,} test images")
+    words = msg(f"data.source_{kind}", title=TITLES[name], train=len(arrays[0]), test=len(arrays[2]))
     return Dataset(name, *arrays, class_names=list(CLASS_NAMES[name]), source=words, kind=kind)
 
 

@@ -1,8 +1,8 @@
 """Controlled experiments: two CNNs identical but for one choice, trained side by side.
 
-    from cnn_core import experiments, training
+    from cnn_core import executors, experiments, training
     exp = experiments.PoolingExperiment(spec, training.TrainConfig(epochs=2), seeds=[0, 1, 2])
-    exp.start(); ...; exp.table()
+    exp.start(executors.default_executor()); ...; exp.table(); exp.verdict()
 
 Max against average pooling: same architecture, same initial weights (pooling has no weights,
 so the same seed draws the same ones), same data order, same seed; only the pooling kind differs.
@@ -16,9 +16,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from cnn_core import data as data_mod
-from cnn_core import spec as spec_mod
-from cnn_core import training
+from cnn_core import runner, training
+from cnn_core.jobs import Job, JobGroup
+from cnn_core.messages import UserError, msg
 
 KINDS = ("max", "avg")
 
@@ -29,41 +29,22 @@ def with_pooling(spec: list[dict], kind: str) -> list[dict]:
             for layer in spec]
 
 
-class PoolingExperiment:
-    """len(seeds) x 2 training jobs through the shared scheduler (they queue, they never thrash)."""
+class PoolingExperiment(JobGroup):
+    """len(seeds) x 2 training jobs (they queue on the executor, they never thrash)."""
 
-    def __init__(self, spec: list[dict], config: training.TrainConfig, seeds=(0,), **job_kwargs):
+    def __init__(self, spec: list[dict], config: training.TrainConfig, seeds=(0,), owner_alive=None):
         spec = [{k: v for k, v in layer.items() if k != "id"} for layer in spec]
         if not any(layer.get("type") in ("pool", "global_pool") for layer in spec):
-            raise ValueError("This model has no pooling layer to compare: add one on Build a CNN.")
+            raise UserError("exp.no_pooling")
         seeds = list(dict.fromkeys(int(s) for s in seeds))
         if not 1 <= len(seeds) <= 10:
-            raise ValueError("Use from 1 to 10 seeds.")
-        shape = data_mod.INPUT_SHAPES[config.dataset]
-        for kind in KINDS:
-            spec_mod.infer(with_pooling(spec, kind), shape, len(data_mod.CLASS_NAMES[config.dataset]))
+            raise UserError("exp.seeds")
         self.spec, self.config, self.seeds = spec, config.validate(), seeds
-        self.jobs = {
-            (kind, seed): training.TrainingJob(with_pooling(spec, kind), dataclasses.replace(config, seed=seed),
-                                               label=f"{kind}, seed {seed}", **job_kwargs)
+        super().__init__({
+            (kind, seed): Job(runner.TrainRequest(with_pooling(spec, kind), dataclasses.replace(config, seed=seed)),
+                              label=f"{kind}, seed {seed}", owner_alive=owner_alive)
             for seed in seeds for kind in KINDS
-        }
-
-    def start(self) -> PoolingExperiment:
-        for job in self.jobs.values():
-            job.start()
-        return self
-
-    def stop(self) -> None:
-        for job in self.jobs.values():
-            job.stop()
-
-    @property
-    def active(self) -> bool:
-        return any(job.active for job in self.jobs.values())
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return all(job.wait(timeout) for job in self.jobs.values())
+        })
 
     def runs(self) -> pd.DataFrame:
         rows = []
@@ -93,17 +74,16 @@ class PoolingExperiment:
                          if d["seconds per epoch"].notna().any() else None})
         return pd.DataFrame(rows)
 
-    def verdict(self) -> str:
-        """One honest sentence about the result."""
+    def verdict(self):
+        """One honest sentence about the result (a Message), or None before both kinds have results."""
         t = self.table()
         if len(t) < 2:
-            return ""
+            return None
         mx, av = t.iloc[0], t.iloc[1]
         if len(self.seeds) == 1:
-            return ("One seed only: the difference may be luck. Repeat with several seeds to see the spread.")
+            return msg("exp.verdict_one_seed")
         if mx["lowest"] > av["highest"]:
-            return f"Max pooling won every seed ({mx['test accuracy (mean)']:.2%} against {av['test accuracy (mean)']:.2%} on average)."
+            return msg("exp.verdict_won", winner=msg("exp.max"), a=mx["test accuracy (mean)"], b=av["test accuracy (mean)"])
         if av["lowest"] > mx["highest"]:
-            return f"Average pooling won every seed ({av['test accuracy (mean)']:.2%} against {mx['test accuracy (mean)']:.2%} on average)."
-        return ("The ranges overlap: with these settings the difference between max and average pooling is "
-                "no larger than the seed-to-seed noise.")
+            return msg("exp.verdict_won", winner=msg("exp.avg"), a=av["test accuracy (mean)"], b=mx["test accuracy (mean)"])
+        return msg("exp.verdict_overlap")

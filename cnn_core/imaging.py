@@ -1,7 +1,7 @@
 """Turn a drawing or an uploaded file into an input image for a model (NumPy + Pillow only).
 
 Errors a user can cause (a corrupt file, a text file, a huge image, an empty canvas) raise
-ValueError with a sentence to show as is.
+UserError (a ValueError) with a sentence to show as is.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 
 import numpy as np
+
+from cnn_core.messages import UserError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # 10 MB is plenty for one photo
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before Pillow decodes them
@@ -19,18 +21,18 @@ def image_from_upload(raw: bytes, shape: tuple) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     if not raw:
-        raise ValueError("The file is empty.")
+        raise UserError("image.empty")
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"The file is {len(raw) / 1e6:.1f} MB; upload an image under 10 MB.")
+        raise UserError("image.too_big_file", mb=len(raw) / 1e6, limit=MAX_UPLOAD_BYTES // (1024 * 1024))
     try:
         img = Image.open(io.BytesIO(raw))
         if img.width * img.height > MAX_PIXELS:
-            raise ValueError(f"The image is {img.width}x{img.height} pixels; that is too large to read.")
+            raise UserError("image.too_many_pixels", w=img.width, h=img.height)
         img.load()
-    except ValueError:
+    except UserError:
         raise
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValueError("That file is not an image this app can read (try a PNG or JPEG).") from exc
+        raise UserError("image.unreadable") from exc
     h, w, c = shape
     img = img.convert("L" if c == 1 else "RGB")
     side = min(img.width, img.height)  # centre square crop keeps the aspect ratio

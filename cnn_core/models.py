@@ -1,4 +1,4 @@
-"""Spec -> keras.Model, and the per-layer table with the formula behind every count.
+"""Spec -> keras.Model, the per-layer table with the formula behind every count, and export.
 
     from cnn_core import models, spec
     model = models.build_cnn(spec.PRESETS["Keras MNIST convnet"], (28, 28, 1), 10)
@@ -14,47 +14,24 @@ import pandas as pd
 from cnn_core import spec as spec_mod
 
 
-def _keras_layer(layer: dict):
-    from keras import layers
-
-    t = layer["type"]
-    if t == "conv":
-        return layers.Conv2D(layer["filters"], layer["kernel"], strides=layer["stride"],
-                             padding=layer["padding"], activation=layer["activation"])
-    if t == "pool":
-        cls = layers.MaxPooling2D if layer["kind"] == "max" else layers.AveragePooling2D
-        return cls(layer["size"], strides=layer["stride"], padding=layer["padding"])
-    if t == "dense":
-        return layers.Dense(layer["units"], activation=layer["activation"])
-    if t == "dropout":
-        return layers.Dropout(layer["rate"])
-    if t == "flatten":
-        return layers.Flatten()
-    if t == "batchnorm":
-        return layers.BatchNormalization()
-    return layers.GlobalMaxPooling2D() if layer["kind"] == "max" else layers.GlobalAveragePooling2D()
-
-
 def build_cnn(spec, input_shape, num_classes: int, seed: int | None = None):
     """A functional keras.Model for `spec`, with a Flatten (if needed) and a softmax classifier.
 
-    Raises ValueError (naming the layer and the reason) before Keras allocates anything when the
-    spec is impossible or too large. `seed` makes the initial weights reproducible.
+    Raises UserError (naming the layer and the reason) before Keras allocates anything when the
+    spec is impossible or too large. `seed` makes the initial weights reproducible. Layers are
+    named after their place in the spec ("layer3_conv", "layer5_residual_add", "classifier"), so
+    the layer table of the spec and of the model line up by name.
     """
     import keras
-    from keras import layers
 
-    rows = spec_mod.infer(spec, input_shape, num_classes)  # validates first: nothing allocated yet
+    planned = spec_mod.plan(spec, input_shape, num_classes)  # validates first: nothing allocated yet
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    inputs = keras.Input(shape=tuple(input_shape))
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = inputs
-    for layer in spec_mod.normalize(spec):
-        x = _keras_layer(layer)(x)
-    if any(r.label == "flatten (added)" for r in rows):
-        x = layers.Flatten()(x)  # the classifier needs a flat vector
-    outputs = layers.Dense(num_classes, activation="softmax")(x)
-    return keras.Model(inputs, outputs)
+    for p in planned:
+        x = p.kind.build(p.layer, x, p.name)
+    return keras.Model(inputs, x)
 
 
 def _formula(layer, params: int) -> str:
@@ -69,7 +46,7 @@ def _formula(layer, params: int) -> str:
     if cls == "Dense" and cin is not None:
         bias = " + 1" if cfg["use_bias"] else ""
         return f"({cin}{bias}) * {cfg['units']} = {params:,}"
-    if cls == "BatchNormalization":
+    if "BatchNormalization" in cls or "BatchNorm" in cls:
         c = params // 4
         return f"4 * {c} = {params:,} (gamma, beta trainable; moving mean, variance not)"
     if params == 0:
@@ -98,12 +75,24 @@ def layer_table(model) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def portable_copy(model):
+    """The same network and weights, compiled with Keras' own Adam and loss only: whatever
+    schedule or loss a run used (ours are registered under cnn_core), the copy saves to a
+    `.keras` file that `keras.models.load_model` opens in any Python with Keras."""
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    copy.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return copy
+
+
 def to_keras_bytes(model) -> bytes:
-    """The model as a `.keras` file's bytes (for a download button)."""
+    """The model as a portable `.keras` file's bytes (for a download button)."""
     import tempfile
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.keras"
-        model.save(path)
+        portable_copy(model).save(path)
         return path.read_bytes()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cnn_core import arithmetic as ar
 from cnn_core import spec as spec_mod
+from cnn_core.messages import UserError, msg
 
 BANK = Path(__file__).parent / "assets" / "quiz_bank.yaml"
 TOPICS = {  # id -> what a learner reads
@@ -56,31 +57,31 @@ class Grade:
 # ---------------------------------------------------------------- the bank
 
 def _check(q: dict, n: int) -> Question:
-    where = f"question {n} ({q.get('id', '?')})"
+    where = msg("quiz.bank_question", n=n, id=q.get("id", "?"))
     for key in ("id", "topic", "kind", "prompt", "answer", "explanation", "page"):
         if q.get(key) in (None, ""):
-            raise ValueError(f"{where} has no {key}.")
+            raise UserError("quiz.bank_missing_key", where=where, key=key)
     if q["topic"] not in TOPICS:
-        raise ValueError(f"{where} has an unknown topic {q['topic']!r}.")
+        raise UserError("quiz.bank_topic", where=where, value=q["topic"])
     if q["kind"] not in KINDS:
-        raise ValueError(f"{where} has an unknown kind {q['kind']!r}.")
+        raise UserError("quiz.bank_kind", where=where, value=q["kind"])
     if q["page"] not in PAGES:
-        raise ValueError(f"{where} links to an unknown page {q['page']!r}.")
+        raise UserError("quiz.bank_page", where=where, value=q["page"])
     choices = tuple(str(c) for c in q.get("choices") or ())
     answer = q["answer"]
     if q["kind"] == "single":
         if len(choices) < 2 or not isinstance(answer, int) or not 0 <= answer < len(choices):
-            raise ValueError(f"{where}: the answer must be the index of one of its choices.")
+            raise UserError("quiz.bank_single", where=where)
     elif q["kind"] == "multiple":
         if len(choices) < 2 or not answer or any(not isinstance(a, int) or not 0 <= a < len(choices) for a in answer):
-            raise ValueError(f"{where}: the answer must list indices of its choices.")
+            raise UserError("quiz.bank_multiple", where=where)
         answer = tuple(sorted(set(answer)))
     elif q["kind"] == "numeric":
         if not isinstance(answer, (int, float)):
-            raise ValueError(f"{where}: a numeric answer must be a number.")
+            raise UserError("quiz.bank_numeric", where=where)
     else:
         if not isinstance(answer, list) or not answer or any(not isinstance(a, int) for a in answer):
-            raise ValueError(f"{where}: a shape answer must be a list of whole numbers.")
+            raise UserError("quiz.bank_shape", where=where)
         answer = tuple(answer)
     return Question(q["id"], q["topic"], q["kind"], q["prompt"], answer, q["explanation"], q["page"],
                     choices, float(q.get("tolerance", 0.0)))
@@ -93,11 +94,11 @@ def load_bank(path: str | Path = BANK) -> tuple[Question, ...]:
 
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(raw, list):
-        raise ValueError("The question bank must be a list of questions.")
+        raise UserError("quiz.bank_not_list")
     questions = tuple(_check(q, n) for n, q in enumerate(raw, start=1))
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
-        raise ValueError("The question bank has duplicate ids.")
+        raise UserError("quiz.bank_duplicates")
     return questions
 
 
@@ -160,7 +161,7 @@ def gen_frozen(rng: random.Random) -> Question:
     rows = spec_mod.infer(spec, shape, 10)
     names = {1: f"Conv2D({f1}, 3)", 3: f"Conv2D({f2}, 3)", 6: f"Dense({units})"}
     frozen = sorted(rng.sample(list(names), rng.randint(1, 2)))
-    trainable = sum(r.params for r in rows if r.index not in frozen)
+    trainable = sum(r.params for r in rows if r.position not in frozen)
     total = sum(r.params for r in rows)
     arch = (f"Conv2D({f1}, 3) -> MaxPooling2D(2) -> Conv2D({f2}, 3) -> MaxPooling2D(2) -> Flatten -> "
             f"Dense({units}) -> Dense(10)")
@@ -196,14 +197,14 @@ def parse_code(text: str) -> QuizCode:
     """'1234-all' or '1234-1f' (a seed and a topic mask) -> QuizCode; ValueError if malformed."""
     m = re.fullmatch(r"\s*(\d{1,9})-(all|[0-9a-fA-F]{1,4})\s*", text or "")
     if not m:
-        raise ValueError("A quiz code looks like 1234-all or 1234-1f (ask your instructor for it).")
+        raise UserError("quiz.code_format")
     seed, part = int(m.group(1)), m.group(2).lower()
     if part == "all":
         return QuizCode(seed, tuple(TOPICS))
     mask = int(part, 16)
     topics = tuple(t for i, t in enumerate(TOPICS) if mask >> i & 1)
     if not topics or mask >> len(TOPICS):
-        raise ValueError("That quiz code names no known topic.")
+        raise UserError("quiz.code_topics")
     return QuizCode(seed, topics)
 
 
@@ -236,25 +237,25 @@ def _shuffle_choices(q: Question, rng: random.Random) -> Question:
 def _parse_number(text) -> float:
     s = str(text).strip().replace(",", "").replace("_", "")
     if not s:
-        raise ValueError("Type a number first.")
+        raise UserError("quiz.number_empty")
     try:
         value = float(s)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number: type digits only, such as 896.") from None
+        raise UserError("quiz.number_bad", text=text) from None
     if not math.isfinite(value):
-        raise ValueError("Type a finite number.")
+        raise UserError("quiz.number_finite")
     return value
 
 
 def _parse_shape(text) -> tuple:
     s = str(text).strip().strip("()[]")
     if not s:
-        raise ValueError("Type a shape first, such as 26, 26, 32.")
+        raise UserError("quiz.shape_empty")
     parts = [p for p in re.split(r"[,x×\s]+", s) if p]
     try:
         return tuple(int(p) for p in parts)
     except ValueError:
-        raise ValueError(f"{text!r} is not a shape: type whole numbers separated by commas, such as 26, 26, 32.") from None
+        raise UserError("quiz.shape_bad", text=text) from None
 
 
 def _expected(q: Question) -> str:
@@ -272,13 +273,13 @@ def grade(q: Question, given) -> Grade:
     never counts as an answer."""
     if q.kind == "single":
         if given is None or given == "":
-            raise ValueError("Choose an answer first.")
+            raise UserError("quiz.choose_one")
         idx = q.choices.index(given) if isinstance(given, str) else int(given)
         return Grade(idx == q.answer, q.choices[idx], _expected(q))
     if q.kind == "multiple":
         idx = tuple(sorted({q.choices.index(g) if isinstance(g, str) else int(g) for g in (given or [])}))
         if not idx:
-            raise ValueError("Choose at least one answer first.")
+            raise UserError("quiz.choose_some")
         return Grade(idx == q.answer, "; ".join(q.choices[i] for i in idx), _expected(q))
     if q.kind == "numeric":
         value = _parse_number(given)

@@ -18,9 +18,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from cnn_core.layers.residual import block
+from cnn_core.messages import UserError, msg
 
 ASSETS = Path(__file__).parent / "assets"
 WEIGHTS = ASSETS / "resnet20_cifar5.weights.h5"
@@ -29,11 +33,7 @@ SOURCE_CLASSES = (0, 1, 2, 3, 4)  # airplane, automobile, bird, cat, deer: what 
 HELD_OUT_CLASSES = (5, 6, 7, 8, 9)  # dog, frog, horse, ship, truck: never seen in pretraining
 RESNET20_STAGES = ("stem", "stage1", "stage2", "stage3", "head")
 RESNET50_STAGES = ("conv1", "conv2", "conv3", "conv4", "conv5", "head")
-TARGETS = {
-    "cifar5_heldout": "CIFAR-10, the 5 classes the backbone never saw (dog, frog, horse, ship, truck)",
-    "cifar10": "CIFAR-10, all 10 classes",
-    "mnist": "MNIST digits (grey, padded to 32x32 and repeated to 3 channels)",
-}
+TARGETS = {name: msg(f"transfer.target_{name}") for name in ("cifar5_heldout", "cifar10", "mnist")}
 
 
 def _bn_class():
@@ -71,23 +71,6 @@ def _bn(name: str):
     return _BN(name=name)
 
 
-def _block(x, filters: int, stride: int, name: str):
-    """One residual block: conv-BN-ReLU-conv-BN, plus the shortcut, then ReLU."""
-    from keras import layers
-
-    shortcut = x
-    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
-    y = _bn(f"{name}_bn1")(y)
-    y = layers.Activation("relu", name=f"{name}_relu1")(y)
-    y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = _bn(f"{name}_bn2")(y)
-    if stride != 1 or x.shape[-1] != filters:  # the shape changes: a 1x1 projection shortcut
-        shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_proj")(x)
-        shortcut = _bn(f"{name}_proj_bn")(shortcut)
-    y = layers.Add(name=f"{name}_add")([y, shortcut])  # the residual connection: x + F(x)
-    return layers.Activation("relu", name=f"{name}_out")(y)
-
-
 def build_resnet20(input_shape=(32, 32, 3), blocks_per_stage: int = 3, widths=(16, 32, 64)):
     """The backbone alone (stem + three stages + global average pooling) -> 64 features."""
     import keras
@@ -100,7 +83,7 @@ def build_resnet20(input_shape=(32, 32, 3), blocks_per_stage: int = 3, widths=(1
     for s, filters in enumerate(widths, start=1):
         for b in range(1, blocks_per_stage + 1):
             stride = 2 if s > 1 and b == 1 else 1
-            x = _block(x, filters, stride, f"stage{s}_block{b}")
+            x = block(x, filters, stride, f"stage{s}_block{b}", batch_norm=_bn)  # cnn_core/layers/residual.py
     x = layers.GlobalAveragePooling2D(name="stage3_pool")(x)
     return keras.Model(inputs, x, name="resnet20")
 
@@ -131,7 +114,7 @@ def set_trainable(model, flags: dict, stages=RESNET20_STAGES) -> None:
     """Set `trainable` per stage. Compile again afterwards (Keras reads it at compile time)."""
     unknown = set(flags) - set(stages)
     if unknown:
-        raise ValueError(f"Unknown stage(s) {sorted(unknown)}; the stages are {', '.join(stages)}.")
+        raise UserError("transfer.unknown_stage", stages=", ".join(sorted(unknown)), known=", ".join(stages))
     for layer in _all_layers(model):
         st_ = stage_of(layer.name, stages)
         if st_ in flags:
@@ -184,7 +167,7 @@ def target_data(target: str, source: str = "auto", max_train: int = 0):
     from cnn_core import data
 
     if target not in TARGETS:
-        raise ValueError(f"Unknown target {target!r}; choose one of {', '.join(TARGETS)}.")
+        raise UserError("transfer.unknown_target", value=target, choices=", ".join(TARGETS))
     if target == "mnist":
         ds = data.load_dataset("mnist", source)
         xt, xv = mnist_to_rgb32(ds.x_train), mnist_to_rgb32(ds.x_test)
@@ -232,14 +215,14 @@ def metadata() -> dict:
 def load_pretrained():
     """The bundled ResNet-20 with its 5-class source head, pretrained weights loaded."""
     if not WEIGHTS.exists():
-        raise ValueError("The bundled ResNet-20 weights are missing; run scripts/pretrain_resnet.py.")
+        raise UserError("transfer.weights_missing")
     model = build_classifier(build_resnet20(), len(SOURCE_CLASSES))
     model.load_weights(WEIGHTS)
     return model
 
 
 def load_backbone(name: str = "resnet20"):
-    """The pretrained backbone (no head). ValueError (with what to do) when its weights are not at hand."""
+    """The pretrained backbone (no head). UserError (with what to do) when its weights are not at hand."""
     if name == "resnet20":
         import keras
 
@@ -248,14 +231,12 @@ def load_backbone(name: str = "resnet20"):
     if name == "resnet50":
         path = resnet50_weights_path()
         if path is None:
-            raise ValueError("Keras' ImageNet weights for ResNet50 (~100 MB) are not on this machine. "
-                             "Run `python -c \"import keras; keras.applications.ResNet50()\"` once with "
-                             "a network connection, then reload this page.")
+            raise UserError("transfer.resnet50_missing")
         import keras
 
         return keras.applications.ResNet50(weights=str(path), include_top=False, pooling="avg",
                                            input_shape=(32, 32, 3))
-    raise ValueError(f"Unknown backbone {name!r}; choose resnet20 or resnet50.")
+    raise UserError("transfer.unknown_backbone", value=name)
 
 
 def resnet50_weights_path() -> Path | None:
@@ -279,7 +260,7 @@ def target_dataset(target: str, source: str = "sample"):
     arrays = [np.ascontiguousarray(a) for a in (xt, yt, xv, yv)]
     for a in arrays:
         a.setflags(write=False)
-    words = f"{TARGETS[target]}: {len(xt):,} training and {len(xv):,} test images ({base.kind})"
+    words = msg(f"transfer.source_{base.kind}", target=TARGETS[target], train=len(xt), test=len(xv))
     return data.Dataset(target, *arrays, class_names=names, source=words, kind=base.kind)
 
 
@@ -314,18 +295,30 @@ def backbone_frozen(flags: dict, backbone: str = "resnet20") -> bool:
     return not any(flags.get(s, True) for s in BACKBONE_STAGES[backbone][:-1])
 
 
-def features_dataset(backbone_model, ds, batch_size: int = 256):
+def features_dataset(backbone_model, ds, reporter=None, chunk: int = 1024):
     """The frozen backbone's outputs for every image, computed once: training the head on them
-    gives the same model as training it on top of the frozen backbone, many times faster."""
+    gives the same model as training it on top of the frozen backbone, many times faster.
+    `reporter.phase` hears the progress (images done / all images)."""
     from cnn_core import data
-    from cnn_core.training import make_dataset
+    from cnn_core.pipeline import make_dataset
+
+    total, done = len(ds.x_train) + len(ds.x_test), 0
+    message = msg("transfer.phase_features")
 
     def feats(x):
-        return backbone_model.predict(make_dataset(x, np.zeros(len(x), np.int64), batch_size), verbose=0)
+        nonlocal done
+        parts = []
+        for start in range(0, len(x), chunk):
+            if reporter is not None:
+                reporter.phase(message, done, total)
+            idx = np.arange(start, min(start + chunk, len(x)))
+            parts.append(backbone_model.predict(make_dataset(x, np.zeros(len(x), np.int64), 256, indices=idx),
+                                                verbose=0))
+            done += len(idx)
+        return np.concatenate(parts).astype(np.float32)
 
-    return data.Dataset(ds.name, feats(ds.x_train).astype(np.float32), ds.y_train,
-                        feats(ds.x_test).astype(np.float32), ds.y_test, class_names=ds.class_names,
-                        source=ds.source + ", as cached backbone features", kind=ds.kind)
+    return data.Dataset(ds.name, feats(ds.x_train), ds.y_train, feats(ds.x_test), ds.y_test,
+                        class_names=ds.class_names, source=ds.source, kind=ds.kind)
 
 
 def head_only(model):
@@ -343,29 +336,59 @@ def backbone_of(model):
     return keras.Model(model.input, model.get_layer("head_dense").input, name="backbone")
 
 
-def transfer_job(backbone: str, target: str, flags: dict, config, *, source: str = "sample", scratch: bool = False,
-                 frozen_bn_training: bool = False, label: str = "", **job_kwargs):
-    """A TrainingJob for one transfer configuration. With every backbone stage frozen (and batch
-    norm in inference mode) it trains the head on features computed once; `job.full_model` is then
-    the whole classifier, sharing the trained head."""
-    from cnn_core.training import TrainingJob
+@dataclass(frozen=True)
+class TransferRequest:
+    """One transfer-learning run, as plain data (cnn_core.runner runs it like a TrainRequest).
 
-    cached = backbone_frozen(flags, backbone) and not frozen_bn_training and not scratch
-    holder: dict = {}
+    With every backbone stage frozen (and batch norm in inference mode) the head trains on
+    features computed once (`feature_cache`); the learner still gets the whole classifier."""
 
-    def dataset_fn():
-        ds = target_dataset(target, source)
-        holder["full"] = make_model(backbone, ds.num_classes, flags, scratch=scratch,
-                                    frozen_bn_training=frozen_bn_training)
-        return features_dataset(backbone_of(holder["full"]), ds) if cached else ds
+    backbone: str  # "resnet20" or "resnet50"
+    target: str  # a key of TARGETS
+    flags: tuple  # (stage, trainable) pairs
+    config: object  # cnn_core.training.TrainConfig
+    source: str = "sample"  # which images of the target: "sample", "auto" or "full"
+    scratch: bool = False  # random weights instead of the pretrained ones (the baseline)
+    frozen_bn_training: bool = False  # the Keras guide's caveat, as a switch
 
-    def model_fn(_shape, _num_classes):
-        return head_only(holder["full"]) if cached else holder["full"]
+    def __post_init__(self):
+        if isinstance(self.flags, dict):
+            object.__setattr__(self, "flags", tuple(self.flags.items()))
+        if self.backbone not in BACKBONE_STAGES:
+            raise UserError("transfer.unknown_backbone", value=self.backbone)
+        if self.target not in TARGETS:
+            raise UserError("transfer.unknown_target", value=self.target, choices=", ".join(TARGETS))
+        self.config.validate()
 
-    job = TrainingJob(None, config, model_fn=model_fn, dataset_fn=dataset_fn, label=label, **job_kwargs)
-    job.feature_cache = cached
-    job.holder = holder
-    return job
+    @property
+    def feature_cache(self) -> bool:
+        return backbone_frozen(dict(self.flags), self.backbone) and not self.frozen_bn_training and not self.scratch
+
+    def prepare(self, reporter):
+        from cnn_core import data
+        from cnn_core.runner import Prepared
+
+        base = "mnist" if self.target == "mnist" else "cifar10"
+        data.load_dataset(base, self.source, progress=reporter.phase)  # the first time: with a progress bar
+        ds = target_dataset(self.target, self.source)
+        if self.config.max_train_images:
+            ds = _first(ds, self.config.max_train_images)
+        reporter.phase(msg("train.phase_building"))
+        full = make_model(self.backbone, ds.num_classes, dict(self.flags), scratch=self.scratch,
+                          frozen_bn_training=self.frozen_bn_training)
+        if not self.feature_cache:
+            return Prepared(ds, full)
+        features = features_dataset(backbone_of(full), ds, reporter)
+        return Prepared(features, head_only(full), keep=full, images=ds)
+
+
+def _first(ds, n: int):
+    """The first `n` training images of a dataset (all its test images): what a budget trains on,
+    and all a feature cache needs to compute."""
+    from cnn_core import data
+
+    return data.Dataset(ds.name, ds.x_train[:n], ds.y_train[:n], ds.x_test, ds.y_test, class_names=ds.class_names,
+                        source=ds.source, kind=ds.kind)
 
 
 def describe_flags(flags: dict, scratch: bool = False, stages=RESNET20_STAGES) -> str:

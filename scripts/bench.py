@@ -4,9 +4,9 @@
     CNN_DATASETS_DIR=../shared/datasets python scripts/bench.py overhead latency
 
 Sections (README, "Performance", lists the goals):
-- overhead: TrainingJob (live callback, stop flag) vs bare `model.fit(verbose=0)`, same model, data
+- overhead: a job (live callback, stop flag, local executor) vs bare `model.fit(verbose=0)`, same model, data
   and epochs, alternated to even out a noisy machine.
-- latency:  seconds from TrainingJob.start() to the first loss point, the dataset already loaded.
+- latency:  seconds from Job.start() to the first loss point, the dataset already loaded.
 - mnist:    the "fast MNIST" preset to its test accuracy, against the Keras "Simple MNIST convnet"
             recipe (batch 128, 15 epochs, Adam). The recipe's epochs all cost the same, so by
             default 3 are timed and the time is multiplied by 5 (--ref-epochs 15 times them all).
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from cnn_core import data, presets, training  # noqa: E402
+from cnn_core import data, executors, jobs, pipeline, presets, runner, training  # noqa: E402
 from cnn_core import spec as spec_mod  # noqa: E402
 
 KERAS_MNIST = spec_mod.PRESETS["Keras MNIST convnet"]
@@ -83,9 +83,13 @@ def warm_up(spec, ds, images: int = 10_000) -> None:
     model.fit(data.to_float(ds.x_train[:images]), ds.y_train[:images], batch_size=128, epochs=2, verbose=0)
 
 
-def run_job(spec, cfg) -> tuple[training.TrainingJob, float]:
+def start_job(request) -> jobs.Job:
+    return jobs.Job(request).start(executors.LocalExecutor(1))
+
+
+def run_job(spec, cfg) -> tuple[jobs.Job, float]:
     t = time.perf_counter()
-    job = training.TrainingJob(spec, cfg, scheduler=training.JobScheduler(1)).start()
+    job = start_job(runner.TrainRequest(spec, cfg))
     job.wait()
     if job.state != "finished":
         raise RuntimeError(f"job ended {job.state}: {job.error}")
@@ -105,12 +109,12 @@ def bench_overhead(reps: int, images: int) -> dict:
         keras.utils.set_random_seed(0)
         model = build_cnn(KERAS_MNIST, ds.input_shape, 10)
         training.compile_model(model, cfg, 1)
-        train = training.make_dataset(ds.x_train[:images], ds.y_train[:images], 128, shuffle=True)
+        train = pipeline.make_dataset(ds.x_train[:images], ds.y_train[:images], 128, shuffle=True)
         t = time.perf_counter()
         model.fit(train, epochs=1, verbose=0)
         bare.append(time.perf_counter() - t)
         job, _ = run_job(KERAS_MNIST, cfg)
-        live.append(job.fit_seconds)
+        live.append(job.metrics.fit_seconds)
     ratio = sum(live) / sum(bare)
     return {"bare_fit_s": [round(v, 2) for v in bare], "training_job_fit_s": [round(v, 2) for v in live],
             "ratio": round(ratio, 3), "goal": "<= 1.05"}
@@ -123,7 +127,7 @@ def bench_latency(reps: int) -> dict:
                                                             max_train_images=256))  # imports, warm-up
     firsts = []
     for _ in range(reps):
-        job = training.TrainingJob(KERAS_MNIST, cfg, scheduler=training.JobScheduler(1)).start()
+        job = start_job(runner.TrainRequest(KERAS_MNIST, cfg))
         while job.snapshot().first_point_seconds is None and job.active:
             time.sleep(0.005)
         firsts.append(job.snapshot().first_point_seconds)
@@ -140,7 +144,7 @@ def bench_mnist(ref_epochs: int) -> dict:
     p = presets.TRAIN_PRESETS["fast MNIST"]
     job, wall = run_job(p.spec, p.config)
     return {"keras_recipe": ref, "fast_mnist": {
-        "wall_s": round(wall, 1), "fit_s": round(job.fit_seconds, 1), "epochs": p.config.epochs,
+        "wall_s": round(wall, 1), "fit_s": round(job.metrics.fit_seconds, 1), "epochs": p.config.epochs,
         "test_accuracy": round(job.result["accuracy"], 4)},
         "ratio": round(wall / ref["seconds_for_all_epochs"], 3), "goal": "<= 0.2 with >= 99.0%"}
 
@@ -156,7 +160,7 @@ def bench_memory() -> dict:
             "at = AppTest.from_file(sys.argv[2], default_timeout=900); at.run();"
             "at.button(key='train_preset_fast MNIST').click().run();"
             "at.radio(key='train_source').set_value('full').run();"
-            "at.button(key='train_start').click().run(); job = at.session_state['train_job'];"
+            "at.button(key='train_job_start').click().run(); job = at.session_state['train_job'];"
             "job.wait(); at.run(); at.run(); assert job.state == 'finished', job.error;"
             "print(json.dumps({**b.rss_mb(), 'test_accuracy': job.result['accuracy']}))")
     out = subprocess.run([sys.executable, "-c", code, str(ROOT / "scripts"), str(ROOT / "app_pages" / "train.py")],
@@ -191,16 +195,17 @@ def bench_transfer(epochs: int, source: str) -> dict:
         cfg = training.TrainConfig(dataset="cifar10", source=source, epochs=epochs, validation_fraction=0.0,
                                    learning_rate=3e-3 if scratch else 1e-3)
         t = time.perf_counter()
-        job = transfer.transfer_job("resnet20", "cifar5_heldout", flags, cfg, source=source, scratch=scratch,
-                                    scheduler=training.JobScheduler(1)).start()
+        job = start_job(transfer.TransferRequest("resnet20", "cifar5_heldout", flags, cfg, source=source,
+                                                 scratch=scratch))
         job.wait()
         if job.state != "finished":
             raise RuntimeError(f"{name}: {job.state} {job.error}")
-        trainable = transfer.param_counts(job.holder["full"])[0]
-        out[name] = {"trainable_parameters": trainable, "epoch_s": round(job.fit_seconds / epochs, 3),
-                     "ms_per_step": round(1000 * job.fit_seconds / job.trained_batches, 1),
+        trainable = transfer.param_counts(job.model)[0]
+        fit = job.metrics.fit_seconds
+        out[name] = {"trainable_parameters": trainable, "epoch_s": round(fit / epochs, 3),
+                     "ms_per_step": round(1000 * fit / job.metrics.trained_batches, 1),
                      "wall_s_with_feature_extraction": round(time.perf_counter() - t, 1),
-                     "test_accuracy": round(job.result["accuracy"], 4), "feature_cache": job.feature_cache}
+                     "test_accuracy": round(job.result["accuracy"], 4), "feature_cache": job.request.feature_cache}
     out["frozen_speedup_per_epoch"] = round(out["all unfrozen"]["epoch_s"] / out["all frozen"]["epoch_s"], 1)
     out["goal"] = ">= 10x faster epochs all-frozen than all-unfrozen"
     out["setup"] = f"target: 5 held-out CIFAR-10 classes ({source} data), {epochs} epochs each, batch 128, Adam"

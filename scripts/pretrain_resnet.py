@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from cnn_core import data, training, transfer  # noqa: E402
+from cnn_core import data, pipeline, transfer  # noqa: E402
 
 
 def main() -> None:
@@ -51,8 +51,8 @@ def main() -> None:
                                                  weight_decay=5e-4),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1), metrics=["categorical_accuracy"])
     onehot = keras.utils.to_categorical
-    train = training.make_dataset(xt, onehot(yt, 5), args.batch, shuffle=True, augment=True, seed=args.seed)
-    test = training.make_dataset(xv, onehot(yv, 5), 500)
+    train = pipeline.make_dataset(xt, onehot(yt, 5), args.batch, shuffle=True, augment=True, seed=args.seed)
+    test = pipeline.make_dataset(xv, onehot(yv, 5), 500)
     log = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: print(
         f"epoch {e + 1}/{args.epochs}: loss {logs['loss']:.3f}, test accuracy {logs['val_categorical_accuracy']:.4f}, "
         f"{time.perf_counter() - t0:.0f} s", flush=True))

@@ -1,7 +1,6 @@
 """Datasets: the shipped samples, 'auto' that never waits on a network, the full local sets."""
 
 import importlib.util
-import os
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,7 @@ def test_samples_are_balanced_uint8_nhwc(name, shape):
     assert np.bincount(ds.y_train).tolist() == [1000] * 10
     assert np.bincount(ds.y_test).tolist() == [200] * 10
     assert ds.num_classes == 10 and ds.input_shape == shape
-    assert "sample" in ds.source and "10,000 training" in ds.source
+    assert "sample" in str(ds.source) and "10,000 training" in str(ds.source)
     assert not ds.x_train.flags.writeable  # shared by every session: read-only
 
 
@@ -42,7 +41,7 @@ def test_samples_fit_the_asset_budget():
 
 def test_auto_offline_uses_the_sample(offline):
     ds = data.load_dataset("mnist", "auto")
-    assert ds.kind == "sample" and "sample" in ds.source
+    assert ds.kind == "sample" and "sample" in str(ds.source)
 
 
 def test_auto_shares_the_arrays_it_resolves_to(offline):
@@ -59,8 +58,10 @@ def test_full_offline_says_why(offline, monkeypatch):
         raise OSError("network unreachable")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
-    with pytest.raises(ValueError, match="could not be downloaded"):
+    with pytest.raises(ValueError, match="could not be downloaded") as err:
         data.load_dataset("mnist", "full")
+    words = str(err.value)  # one sentence that says what to do, without a library's exception name
+    assert "connect to the internet once" in words and "CNN_DATASETS_DIR" in words and "OSError" not in words
 
 
 def test_bad_names_raise_sentences():
@@ -77,7 +78,7 @@ def test_full_mnist_from_the_local_folder(monkeypatch):
     ds = data.load_dataset("mnist", "auto")
     assert ds.kind == "full" and ds.x_train.shape == (60_000, 28, 28, 1)
     assert ds.y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
-    assert "full MNIST" in ds.source
+    assert "full MNIST" in str(ds.source)
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/datasets")
@@ -98,4 +99,22 @@ def test_to_float_scales_to_unit_range():
     x = np.array([[0, 255]], dtype=np.uint8)
     f = data.to_float(x)
     assert f.dtype == np.float32 and f.min() == 0.0 and f.max() == 1.0
-    assert os.environ.get("CNN_CACHE_DIR")  # conftest keeps decoded caches inside the checkout
+
+
+def test_decoded_cifar_is_cached_and_read_back_without_decoding(monkeypatch, tmp_path):
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    data.clear_cache()
+    seen = []
+    first = data.load_dataset("cifar10", "sample", progress=lambda m, done=0, total=0: seen.append((str(m), done, total)))
+    assert list(tmp_path.glob("cifar10_sample_*.npz"))  # the decoded arrays were written to the cache
+    decoding = [(d, t) for m, d, t in seen if m.startswith("Decoding")]
+    assert decoding and decoding[-1][1] == 12_000 and decoding[-1][0] > decoding[0][0]  # a progress bar's worth
+
+    def no_decoding(*_a, **_k):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(data, "decode_jpegs", no_decoding)
+    data.clear_cache()
+    again = data.load_dataset("cifar10", "sample")
+    data.clear_cache()
+    np.testing.assert_array_equal(first.x_train, again.x_train)

@@ -6,10 +6,16 @@ import time
 import numpy as np
 import pytest
 
-from cnn_core import presets, training
+from cnn_core import executors, jobs, metrics, pipeline, presets, runner, training
 from cnn_core import spec as spec_mod
+from cnn_core.messages import UserError
 
 TINY = spec_mod.PRESETS["Tiny"]
+
+
+def _job(spec, cfg, executor=None, **kw) -> jobs.Job:
+    """A job for `spec`, started on its own one-slot executor (or the one given)."""
+    return jobs.Job(runner.TrainRequest(spec, cfg), **kw).start(executor or executors.LocalExecutor(1))
 
 
 def _cfg(**kw):
@@ -20,7 +26,7 @@ def _cfg(**kw):
 
 
 def test_tiny_run_learns_and_reports():
-    job = training.TrainingJob(TINY, _cfg(epochs=2), scheduler=training.JobScheduler(1)).start()
+    job = _job(TINY, _cfg(epochs=2))
     assert job.wait(300)
     snap = job.snapshot()
     assert snap.state == "finished", snap.error
@@ -32,12 +38,11 @@ def test_tiny_run_learns_and_reports():
     assert len(snap.val_loss) == 2 and len(snap.epoch_seconds) == 2
     assert 0.1 < job.result["accuracy"] <= 1.0
     assert job.result["confusion"].sum() == 2000  # the whole sample test set was evaluated
-    assert job.summary()["test accuracy"] == job.result["accuracy"]
+    assert 0.1 < job.result["train_accuracy"] <= 1.0  # scored on training images too, the same way
 
 
 def test_label_smoothing_run_validates_each_epoch_on_held_out_images():
-    job = training.TrainingJob(TINY, _cfg(epochs=2, label_smoothing=0.1, validation_fraction=0.2),
-                               scheduler=training.JobScheduler(1)).start()
+    job = _job(TINY, _cfg(epochs=2, label_smoothing=0.1, validation_fraction=0.2))
     assert job.wait(300)
     snap = job.snapshot()
     assert snap.state == "finished", snap.error
@@ -51,24 +56,24 @@ def test_runs_share_one_tensor_of_the_dataset():
     from cnn_core import data
 
     ds = data.load_dataset("mnist", "sample")
-    assert training._tensor(ds.x_train) is training._tensor(ds.x_train)
+    assert pipeline._tensor(ds.x_train) is pipeline._tensor(ds.x_train)
     private = np.zeros((4, 28, 28, 1), np.uint8)
-    assert training._tensor(private) is not training._tensor(private)
+    assert pipeline._tensor(private) is not pipeline._tensor(private)
 
 
 def test_stop_halts_within_one_batch_and_keeps_the_model():
     seen = threading.Event()
-    job = training.TrainingJob(TINY, _cfg(epochs=3, max_train_images=0), scheduler=training.JobScheduler(1))
-    original = job._record_batch
+    job = jobs.Job(runner.TrainRequest(TINY, _cfg(epochs=3, max_train_images=0)))
+    original = job.metrics.batch
 
     def record(loss, acc):
         original(loss, acc)
-        if job.trained_batches == 5:
+        if job.metrics.trained_batches == 5:
             job.stop()  # asked during batch 5's callback: no further batch may run
             seen.set()
 
-    job._record_batch = record
-    job.start()
+    job.metrics.batch = record
+    job.start(executors.LocalExecutor(1))
     assert job.wait(300)
     assert seen.is_set()
     snap = job.snapshot()
@@ -78,40 +83,36 @@ def test_stop_halts_within_one_batch_and_keeps_the_model():
 
 
 def test_second_job_waits_in_the_queue_then_runs():
-    sched = training.JobScheduler(max_running=1)
-    a = training.TrainingJob(TINY, _cfg(), scheduler=sched, label="a")
-    b = training.TrainingJob(TINY, _cfg(), scheduler=sched, label="b")
-    a.start()
-    b.start()
+    ex = executors.LocalExecutor(max_running=1)
+    a = _job(TINY, _cfg(), ex, label="a")
+    b = _job(TINY, _cfg(), ex, label="b")
     assert b.state == "queued" and b.snapshot().queue_position == 1
     assert a.wait(300) and b.wait(300)
     assert a.state == b.state == "finished"
 
 
 def test_double_start_is_ignored():
-    sched = training.JobScheduler(max_running=1)
-    job = training.TrainingJob(TINY, _cfg(), scheduler=sched)
-    job.start()
-    job.start()  # a double click
+    ex = executors.LocalExecutor(max_running=1)
+    job = _job(TINY, _cfg(), ex)
+    job.start(ex)  # a double click
     assert job.wait(300)
     assert job.snapshot().step == 9  # trained once, not twice
 
 
 def test_stopping_a_queued_job_never_starts_it():
-    sched = training.JobScheduler(max_running=1)
-    a = training.TrainingJob(TINY, _cfg(), scheduler=sched).start()
-    b = training.TrainingJob(TINY, _cfg(), scheduler=sched).start()
+    ex = executors.LocalExecutor(max_running=1)
+    a = _job(TINY, _cfg(), ex)
+    b = _job(TINY, _cfg(), ex)
     b.stop()
-    assert b.state == "stopped" and sched.queued == 0
-    a.wait(300)
-    assert b.snapshot().step == 0
+    assert b.state == "stopped" and b.never_started and ex.queued == 0
+    assert a.wait(300)
+    assert b.snapshot().step == 0 and b.result is None
 
 
 def test_jobs_of_a_gone_session_are_stopped_and_freed():
-    sched = training.JobScheduler(max_running=1, reap_every=0.05)
+    ex = executors.LocalExecutor(max_running=1, reap_every=0.05)
     alive = [True]
-    job = training.TrainingJob(TINY, _cfg(epochs=20, max_train_images=0), scheduler=sched,
-                               owner_alive=lambda: alive[0]).start()
+    job = _job(TINY, _cfg(epochs=20, max_train_images=0), ex, owner_alive=lambda: alive[0])
     deadline = time.time() + 120
     while job.snapshot().step < 2 and time.time() < deadline:
         time.sleep(0.05)
@@ -135,34 +136,36 @@ def test_bad_settings_raise_sentences(kw, words):
 def test_unavailable_source_fails_with_a_sentence(monkeypatch):
     from cnn_core import data
 
-    def offline(name):
-        raise ValueError("The full MNIST set is not on this machine and could not be downloaded (OSError).")
+    def offline(name, progress):
+        raise UserError("data.full_offline", title="MNIST", size="11 MB", file="mnist.npz")
 
     monkeypatch.setattr(data, "_read_full", offline)
     data.clear_cache()
-    job = training.TrainingJob(TINY, _cfg(source="full"), scheduler=training.JobScheduler(1)).start()
+    job = _job(TINY, _cfg(source="full"))
     job.wait(120)
     data.clear_cache()
-    assert job.state == "failed" and "could not be downloaded" in job.error
+    assert job.state == "failed" and "could not be downloaded" in str(job.error)
 
 
 def test_impossible_spec_is_refused_before_training():
     with pytest.raises(ValueError, match="Layer 1"):
-        training.TrainingJob([{"type": "conv", "kernel": 40}], _cfg())
+        runner.TrainRequest([{"type": "conv", "kernel": 40}], _cfg())
 
 
 def test_downsample_keeps_series_bounded():
     values = list(range(10_000))
-    out = training.downsample(values, 600)
+    out = metrics.downsample(values, 600)
     assert len(out) <= 601 and out[0] == 0 and out[-1] == 9_999
 
 
 @pytest.mark.parametrize("name", list(presets.TRAIN_PRESETS))
-def test_presets_are_valid(name):
-    p = presets.TRAIN_PRESETS[name]
-    p.config.validate()
+def test_presets_build_for_their_own_dataset(name):
     from cnn_core import data
-    spec_mod.infer(p.spec, data.INPUT_SHAPES[p.config.dataset], 10)
+
+    p = presets.TRAIN_PRESETS[name]
+    assert p.config.validate() is p.config
+    rows = spec_mod.infer(p.spec, data.INPUT_SHAPES[p.config.dataset], 10)
+    assert rows[-1].output_shape == (10,) and rows[-1].keras_class == "Dense"  # ends in the 10-class classifier
 
 
 def test_one_cycle_schedule_rises_then_falls():
@@ -180,7 +183,7 @@ def test_augmentation_shifts_each_image_by_its_own_offset():
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (12, 12, 1), dtype=np.uint8)
     x, y = np.repeat(img[None], 32, axis=0), np.zeros(32, dtype=np.int64)
-    batch = next(iter(training.make_dataset(x, y, 32, augment=True, flip=False)))[0].numpy()
+    batch = next(iter(pipeline.make_dataset(x, y, 32, augment=True, flip=False)))[0].numpy()
     padded = np.pad(img[:, :, 0] / 255.0, 2, mode="reflect")
     offsets = set()
     for out in batch[:, :, :, 0]:

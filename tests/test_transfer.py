@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from cnn_core import data, training, transfer
+from cnn_core import data, executors, jobs, training, transfer
 
 STAGES = transfer.RESNET20_STAGES
 
@@ -42,6 +42,13 @@ def test_resnet20_shape_and_projection_shortcuts(model):
     assert tuple(model.get_layer("stage3_block3_out").output.shape[1:]) == (8, 8, 64)
 
 
+def _run(flags, **kw) -> jobs.Job:
+    request = transfer.TransferRequest("resnet20", "cifar5_heldout", flags, _tiny_cfg(), **kw)
+    job = jobs.Job(request).start(executors.LocalExecutor(1))
+    assert job.wait(300) and job.state == "finished", job.error
+    return job
+
+
 def _tiny_cfg(**kw):
     return training.TrainConfig(dataset="cifar10", source="sample", epochs=1, max_train_images=256,
                                 validation_fraction=0.0, batch_size=128, **kw)
@@ -57,10 +64,7 @@ def random_backbone(monkeypatch):
 
 def test_frozen_stages_do_not_change_and_trainable_ones_do(random_backbone):
     flags = {"stem": False, "stage1": False, "stage2": False, "stage3": True, "head": True}
-    job = transfer.transfer_job("resnet20", "cifar5_heldout", flags, _tiny_cfg(),
-                                scheduler=training.JobScheduler(1)).start()
-    assert job.wait(300) and job.state == "finished", job.error
-    trained = job.holder["full"]
+    trained = _run(flags).model  # the whole classifier
     fresh = transfer.make_model("resnet20", 5, flags)
     for layer in trained.layers:
         if not layer.weights or layer.name.startswith("head"):
@@ -73,18 +77,18 @@ def test_frozen_stages_do_not_change_and_trainable_ones_do(random_backbone):
 
 def test_feature_cache_and_full_path_give_the_same_predictions(random_backbone):
     flags = {s: s == "head" for s in STAGES}
-    job = transfer.transfer_job("resnet20", "cifar5_heldout", flags, _tiny_cfg(),
-                                scheduler=training.JobScheduler(1)).start()
-    assert job.wait(300) and job.state == "finished", job.error
-    assert job.feature_cache  # all frozen: the head trained on cached features
-    full = job.holder["full"]
+    job = _run(flags)
+    assert job.request.feature_cache  # all frozen: the head trained on cached features
+    full = job.model  # ... and the learner still gets the whole classifier
     ds = transfer.target_dataset("cifar5_heldout", "sample")
     x = ds.x_test[:64]
     via_full = training.predict_images(full, x)
     feats = transfer.backbone_of(full).predict(data.to_float(x), verbose=0)
-    via_cache = np.asarray(job.model(feats))
+    via_cache = np.asarray(transfer.head_only(full)(feats))
     np.testing.assert_allclose(via_full, via_cache, rtol=1e-4, atol=1e-5)
     assert job.result["confusion"].shape == (5, 5)
+    full_accuracy = (training.predict_images(full, ds.x_test).argmax(axis=1) == ds.y_test).mean()
+    assert job.result["accuracy"] == pytest.approx(full_accuracy, abs=1e-3)  # scored on features = on images
 
 
 def test_bn_caveat_switch_changes_frozen_outputs(random_backbone):

@@ -34,19 +34,28 @@ def training_figure(snap) -> go.Figure:
 
 
 def runs_figure(runs: list[tuple[str, object]]) -> go.Figure:
-    """Smoothed training loss of several runs, overlaid."""
+    """Smoothed training loss of several runs, overlaid (the legend below the plot, where the
+    toolbar cannot cover it)."""
     fig = go.Figure()
     for name, snap in runs:
         fig.add_trace(go.Scatter(x=snap.steps, y=smooth(snap.loss), mode="lines", name=name))
-    fig.update_layout(height=300, xaxis_title="batch", yaxis_title="training loss (smoothed)",
-                      margin={"t": 10, "b": 10, "l": 10, "r": 10})
+    fig.update_layout(height=340, xaxis_title="batch", yaxis_title="training loss (smoothed)",
+                      margin={"t": 30, "b": 10, "l": 10, "r": 10},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0})
     return fig
+
+
+def class_axis(class_names: list) -> dict:
+    """A categorical axis that labels every class: plotly would read '0'..'9' as numbers and
+    label only every other one."""
+    return {"type": "category", "tickmode": "array", "tickvals": list(class_names), "ticktext": list(class_names)}
 
 
 def confusion_figure(cm: np.ndarray, class_names: list) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=cm, x=class_names, y=class_names, colorscale="Blues",
                                text=cm, texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
-    fig.update_layout(height=420, xaxis_title="predicted", yaxis_title="true", yaxis_autorange="reversed",
+    fig.update_layout(height=420, xaxis={**class_axis(class_names), "title": "predicted"},
+                      yaxis={**class_axis(class_names), "title": "true", "autorange": "reversed"},
                       margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return fig
 
@@ -54,6 +63,6 @@ def confusion_figure(cm: np.ndarray, class_names: list) -> go.Figure:
 def probabilities_figure(probs: np.ndarray, class_names: list) -> go.Figure:
     fig = go.Figure(go.Bar(x=class_names, y=probs, marker_color=["#d62728" if i == probs.argmax() else "#1f77b4"
                                                                  for i in range(len(probs))]))
-    fig.update_layout(height=250, yaxis_range=[0, 1], yaxis_title="probability",
+    fig.update_layout(height=250, xaxis=class_axis(class_names), yaxis_range=[0, 1], yaxis_title="probability",
                       margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return fig

@@ -1,4 +1,4 @@
-"""After training: test scores, confusion matrix, mistakes, try-it-yourself, download."""
+"""After training: test scores, confusion matrix, mistakes, try-it-yourself, download, run history."""
 
 from __future__ import annotations
 
@@ -6,19 +6,23 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnn_core import data, imaging, models, training
-from ui import charts
+from cnn_core import imaging, models, training
+from cnn_core import spec as spec_mod
+from cnn_core.messages import msg
+from ui import charts, errors
+
+GAP = 0.10  # train and test accuracy further apart than this get a sentence about overfitting
 
 
-def _predict_ui(job, ds, image: np.ndarray, caption: str) -> None:
-    probs = training.predict_images(job.model, image[None])[0]
+def _predict_ui(model, ds, image: np.ndarray, caption: str) -> None:
+    probs = training.predict_images(model, image[None])[0]
     c1, c2 = st.columns([1, 3])
     c1.image(image, caption=caption, width=112, clamp=True)
     c2.markdown(f"Prediction: **{ds.class_names[int(probs.argmax())]}** ({probs.max():.0%})")
     c2.plotly_chart(charts.probabilities_figure(probs, ds.class_names), width="stretch")
 
 
-def draw_ui(job, ds, key: str) -> None:
+def draw_ui(model, ds, key: str) -> None:
     try:
         from streamlit_drawable_canvas import st_canvas
     except Exception:  # the component needs a running Streamlit server (not bare mode/AppTest)
@@ -33,36 +37,57 @@ def draw_ui(job, ds, key: str) -> None:
     if digit is None:
         st.caption("Nothing drawn yet.")
     else:
-        _predict_ui(job, ds, digit, "what the model sees")
+        _predict_ui(model, ds, digit, "what the model sees")
 
 
-def upload_ui(job, ds, key: str) -> None:
+def upload_ui(model, ds, key: str) -> None:
     up = st.file_uploader("Upload an image (PNG or JPEG)", type=None, key=f"{key}_upload")
     if up is None:
         return
-    try:
+    with errors.shown():
         image = imaging.image_from_upload(up.getvalue(), ds.input_shape)
-    except ValueError as err:
-        st.error(str(err))
-        return
-    _predict_ui(job, ds, image, "resized for the model")
+        st.caption("Digits are read as drawings are: a light background is inverted, the digit is cropped, "
+                   "scaled to 20x20 and centred by its mass in 28x28." if ds.input_shape[-1] == 1 else
+                   "The photo is cropped to a square and resized to 32x32.")
+        _predict_ui(model, ds, image, "what the model sees")
+
+
+def generalisation(res: dict, batches: int):
+    """One sentence on train against test accuracy (inference mode on both), or None."""
+    train, test = res.get("train_accuracy"), res["accuracy"]
+    if train is None:
+        return None
+    if train - test > GAP:
+        return msg("results.overfitting", train=train, test=test)
+    if test < 0.5:
+        return msg("results.too_few_steps", train=train, test=test, batches=msg("units.batches", n=batches))
+    return msg("results.alike", train=train, test=test)
 
 
 def render(job, key: str) -> None:
     """Everything shown once a job has finished or been stopped."""
-    res, ds = job.result, job.dataset or data.load_dataset(job.config.dataset, job.config.source)
+    res, ds = job.result, job.outcome.images
     st.subheader("How well did it learn?")
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     c1.metric("Test accuracy", f"{res['accuracy']:.2%}", help=f"on {len(ds.y_test):,} test images never trained on")
-    c2.metric("Test loss", f"{res['loss']:.4f}", help="mean cross-entropy on the test images")
-    c3.metric("Mistakes", f"{len(res['wrong']):,}")
+    if res.get("train_accuracy") is not None:
+        c2.metric("Training images", f"{res['train_accuracy']:.2%}",
+                  help="accuracy on up to 2,000 of the images it trained on, scored the same way as the test")
+    c3.metric("Test loss", f"{res['loss']:.4f}", help="mean cross-entropy on the test images")
+    c4.metric("Mistakes", f"{len(res['wrong']):,}")
+    sentence = generalisation(res, job.metrics.trained_batches)
+    if sentence is not None:
+        st.markdown(str(sentence))
+    if job.outcome.batch_norm_recalibrated:
+        st.caption(str(msg("results.bn_recalibrated", n=job.outcome.batch_norm_recalibrated)))
     tabs = st.tabs(["Confusion matrix", "Per class", "Mistakes", "Try it", "Download"])
     with tabs[0]:
         st.caption("Rows: the true class; columns: what the model said. The diagonal is right.")
         st.plotly_chart(charts.confusion_figure(res["confusion"], ds.class_names), width="stretch")
     with tabs[1]:
-        st.dataframe(pd.DataFrame({"class": ds.class_names, "accuracy": np.round(res["per_class"], 4),
-                                   "test images": res["confusion"].sum(axis=1)}), hide_index=True)
+        st.dataframe(pd.DataFrame({"class": ds.class_names, "accuracy": res["per_class"],
+                                   "test images": res["confusion"].sum(axis=1)}), hide_index=True,
+                     column_config={"accuracy": st.column_config.NumberColumn(format="percent")})
     with tabs[2]:
         wrong = res["wrong"][:24]
         if len(wrong) == 0:
@@ -75,16 +100,45 @@ def render(job, key: str) -> None:
         if job.model is None:
             st.caption("This run's model was freed; train again to try it.")
         else:
-            if job.config.dataset == "mnist":
-                draw_ui(job, ds, key)
-            upload_ui(job, ds, key)
+            if ds.input_shape[-1] == 1:
+                draw_ui(job.model, ds, key)
+            upload_ui(job.model, ds, key)
     with tabs[4]:
-        if job.model is not None:
-            cache = st.session_state.setdefault(f"{key}_bytes", {})
-            if id(job) not in cache:
-                cache.clear()
-                cache[id(job)] = models.to_keras_bytes(job.model)
-            st.download_button("Download the trained model (.keras)", cache[id(job)], "cnn_classroom_model.keras",
-                               key=f"{key}_download")
-            st.caption("Load it with `keras.models.load_model('cnn_classroom_model.keras')`; "
-                       "inputs are float32 images scaled to [0, 1].")
+        download_ui(job, key)
+
+
+def download_ui(job, key: str) -> None:
+    if job.model is None:
+        st.caption("This run's model was freed; train again to download it.")
+        return
+    if st.session_state.get(f"{key}_bytes_of") is not job:  # one file per session, made once per run
+        st.session_state[f"{key}_bytes"] = models.to_keras_bytes(job.model)
+        st.session_state[f"{key}_bytes_of"] = job
+    st.download_button("Download the trained model (.keras)", st.session_state[f"{key}_bytes"],
+                       "cnn_classroom_model.keras", key=f"{key}_download")
+    st.caption("Load it in any Python with Keras 3: `keras.models.load_model('cnn_classroom_model.keras')`. "
+               "Inputs are float32 images scaled to [0, 1]; it comes compiled with Adam, so "
+               "`model.evaluate(x / 255, y)` and further training work as they are.")
+
+
+def run_row(job) -> dict:
+    """One row of the run history."""
+    s, r, cfg = job.snapshot(), job.result or {}, job.request.config
+    return {
+        "run": job.label, "state": s.state, "dataset": str(s.dataset_source),
+        "architecture": spec_mod.summary(list(job.request.spec)) or "(empty stack)",
+        "parameters": int(job.model.count_params()) if job.model is not None else None,
+        "epochs": f"{s.epoch}/{s.epochs}", "batches": s.step, "batch size": cfg.batch_size,
+        "optimizer": cfg.optimizer, "learning rate": cfg.learning_rate, "schedule": cfg.schedule,
+        "test accuracy": r.get("accuracy"), "test loss": r.get("loss"),
+        "seconds per epoch": round(float(np.mean(s.epoch_seconds)), 2) if s.epoch_seconds else None,
+    }
+
+
+def history_ui(history: list, key: str) -> None:
+    st.dataframe(pd.DataFrame([run_row(j) for j in history]), hide_index=True, key=f"{key}_table",
+                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
+                                "parameters": st.column_config.NumberColumn(format="localized"),
+                                "architecture": st.column_config.TextColumn(width="large")})
+    st.plotly_chart(charts.runs_figure([(j.label, j.snapshot()) for j in history]), width="stretch",
+                    key=f"{key}_chart")

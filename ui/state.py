@@ -36,10 +36,22 @@ def dataset_name() -> str:
     return st.session_state.get("cnn_dataset", "mnist")
 
 
-def dataset_ui(key: str) -> str:
-    """A dataset picker that remembers its choice across pages; returns 'mnist' or 'cifar10'."""
-    names = list(DATASET_LABELS)
-    choice = st.selectbox("Dataset", names, index=names.index(dataset_name()),
-                          format_func=DATASET_LABELS.get, key=key)
-    st.session_state["cnn_dataset"] = choice
-    return choice
+def set_dataset(name: str) -> None:
+    """Choose the dataset for every page (a preset that was measured on CIFAR-10 sets CIFAR-10)."""
+    st.session_state["cnn_dataset"] = name
+
+
+def _picked(key: str) -> None:
+    set_dataset(st.session_state[key])
+
+
+def dataset_ui(key: str, on_change=None) -> str:
+    """A dataset picker that shows, and changes, the one choice every page shares."""
+    st.session_state[key] = dataset_name()  # another page (or a preset) may have changed it
+
+    def changed():
+        _picked(key)
+        if on_change is not None:
+            on_change()
+
+    return st.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key=key, on_change=changed)

@@ -1,0 +1,172 @@
+"""Executors: where jobs run. Today local threads; the interface is what another kind must offer.
+
+    from cnn_core import executors
+    ex = executors.default_executor()     # the process-wide one every page shares
+    job.start(ex); ex.position(job); ex.estimated_wait(job)
+
+`LocalExecutor` lets at most `max_running` jobs train at once (1 per 2 cores by default,
+$CNN_MAX_JOBS to change it) and queues the rest first come, first served, so a classroom of 30
+does not thrash a 2-core server. A job whose browser tab has gone is never started, and a running
+one is stopped (see `reap`). Executors import the runner and the job types; jobs never import
+an executor.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import threading
+import time
+from typing import Protocol
+
+from cnn_core import runner
+from cnn_core.jobs import Job
+
+
+class Executor(Protocol):
+    """What the job panel needs from wherever jobs run."""
+
+    max_running: int  # how many jobs train at once
+
+    def submit(self, job: Job) -> None: ...  # queue it; it starts when a slot is free
+    def cancel(self, job: Job) -> None: ...  # it was asked to stop: take it out of the queue if it waits there
+    def position(self, job: Job) -> int: ...  # 1 = next; 0 = not queued
+    def estimated_wait(self, job: Job) -> float | None: ...  # seconds until it starts, when there is a basis
+    @property
+    def running(self) -> int: ...
+    @property
+    def queued(self) -> int: ...
+
+
+class LocalExecutor:
+    """Jobs in threads of this process, at most `max_running` at once, the rest in a queue."""
+
+    def __init__(self, max_running: int | None = None, reap_every: float = 5.0):
+        self.max_running = max_running or default_max_jobs()
+        self._lock = threading.Lock()
+        self._queue: list[Job] = []
+        self._running: dict[Job, float] = {}  # job -> when it started
+        self._durations: collections.deque = collections.deque(maxlen=20)  # seconds of recent runs
+        self._reap_every = reap_every
+        self._reaper: threading.Thread | None = None
+
+    def submit(self, job: Job) -> None:
+        with self._lock:
+            self._queue.append(job)
+            self._ensure_reaper()
+        self._pump()
+
+    def cancel(self, job: Job) -> None:
+        with self._lock:
+            waiting = job in self._queue
+            if waiting:
+                self._queue.remove(job)
+        if waiting:
+            job.cancelled()
+
+    def position(self, job: Job) -> int:
+        with self._lock:
+            return self._queue.index(job) + 1 if job in self._queue else 0
+
+    @property
+    def running(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    @property
+    def queued(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    def estimated_wait(self, job: Job) -> float | None:
+        """Seconds until `job` starts: the time the running jobs still need plus that of the
+        jobs ahead of it in the queue (each as long as the recent runs took on average), shared
+        over the slots. None before any run has finished (no basis for a guess)."""
+        with self._lock:
+            if job not in self._queue or not self._durations:
+                return None
+            typical = sum(self._durations) / len(self._durations)
+            ahead = self._queue.index(job)
+            running = list(self._running.items())
+        now = time.perf_counter()
+        work = ahead * typical
+        for other, started in running:
+            left = other.snapshot().seconds_left
+            work += left if left is not None else max(typical - (now - started), 0.0)
+        return work / self.max_running
+
+    # -- running
+    def _pump(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue or len(self._running) >= self.max_running:
+                    return
+                job = self._queue.pop(0)
+                self._running[job] = time.perf_counter()  # holds the slot while it is checked
+            if job.owner_gone():  # its tab closed while it waited: it must not take a slot
+                job.orphaned = True
+            if not job.begin():
+                with self._lock:
+                    del self._running[job]
+                continue
+            threading.Thread(target=self._run, args=(job,), daemon=True,
+                             name=f"training-{job.label or id(job)}").start()
+
+    def _run(self, job: Job) -> None:
+        try:
+            job.finish(runner.run(job.request, job.metrics))
+        except Exception as exc:  # shown as a sentence; a bug's details go to the server log
+            job.fail(runner.explain(exc))
+        finally:
+            with self._lock:
+                started = self._running.pop(job, None)
+                if started is not None and job.state == "finished":
+                    self._durations.append(time.perf_counter() - started)
+            self._pump()
+
+    # -- closed tabs
+    def reap(self) -> int:
+        """Stop the jobs whose tab is gone (queued or running) and free what they hold."""
+        with self._lock:
+            jobs = list(self._queue) + list(self._running)
+        n = 0
+        for job in jobs:
+            if job.owner_gone():
+                job.orphaned = True  # its result is freed when it ends
+                job.stop()
+                n += 1
+        return n
+
+    def _ensure_reaper(self) -> None:
+        if self._reaper is None or not self._reaper.is_alive():
+            self._reaper = threading.Thread(target=self._reap_loop, daemon=True, name="job-reaper")
+            self._reaper.start()
+
+    def _reap_loop(self) -> None:
+        while True:
+            time.sleep(self._reap_every)
+            with self._lock:
+                if not self._queue and not self._running:
+                    self._reaper = None
+                    return
+            self.reap()
+
+
+def default_max_jobs() -> int:
+    env = os.environ.get("CNN_MAX_JOBS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+_DEFAULT: LocalExecutor | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_executor() -> LocalExecutor:
+    """The process-wide executor every page shares."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = LocalExecutor()
+        return _DEFAULT

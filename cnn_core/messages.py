@@ -1,0 +1,242 @@
+"""Every sentence cnn_core says to a learner, by id: one catalog, and the error that carries an id.
+
+    raise UserError("spec.kernel_too_big", layer=where, h=5, w=5, k=7)
+    str(err)                    # "Layer 3 (conv 32 7x7) gets a 5x5 input, smaller than ..."
+    err.message.id, err.message.params
+
+A `UserError` is a `ValueError` (callers that catch ValueError keep working) whose text comes from
+`CATALOG` by id, with named parameters. The UI shows a UserError's text as is and replaces any
+other exception with a generic sentence, so a learner never reads a message from inside Keras or
+TensorFlow as if it were ours. A translation supplies other texts for the same ids (`render`'s
+`translate`); parameters may themselves be `Message`s (a layer's name, a plural count), rendered
+in the same language.
+
+Entries are `N_(...)` so that gettext tools (Babel) can extract them; a pair is a plural:
+(singular, plural), chosen by the parameter `n`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+def N_(text):  # noqa: N802  (gettext's name for "mark for extraction, translate later")
+    return text
+
+
+CATALOG: dict[str, str | tuple[str, str]] = {
+    # ---------------------------------------------------------------- generic
+    "error.unexpected": N_("Something went wrong inside the app; it has been logged. Try again, or change a setting."),
+    "units.epochs": (N_("{n:,} epoch"), N_("{n:,} epochs")),
+    "units.batches": (N_("{n:,} batch"), N_("{n:,} batches")),
+    "units.runs": (N_("{n:,} run"), N_("{n:,} runs")),
+    "units.minutes": (N_("about {n:,} minute"), N_("about {n:,} minutes")),
+    "units.seconds_about": N_("about {n:,} s"),
+    # ---------------------------------------------------------------- the job panel
+    "panel.queued": N_("Queued, position {position}: it starts by itself when the runs ahead of it have "
+                       "finished (this server trains {slots} at a time)."),
+    "panel.queued_wait": N_("Queued, position {position}: it should start in {wait} (this server trains {slots} at "
+                            "a time). It starts by itself."),
+    "panel.preparing": N_("Preparing the run..."),
+    "panel.running": N_("Training on the {source}: epoch {epoch}/{epochs}, batch {step:,}/{total:,}{left}."),
+    "panel.left": N_(", {left} left"),
+    "panel.phase_progress": N_("{done:,} of {total:,}{left}"),
+    "panel.stopping": N_("Stopping after this batch..."),
+    "panel.stopped_queued": N_("Stopped before it started: it was still waiting in the queue, so there is "
+                               "nothing to show."),
+    "panel.stopped": N_("Stopped after {batches}; the model keeps what it learned so far (trained on the "
+                        "{source})."),
+    "panel.finished": N_("Finished {epochs} ({batches}) in {seconds:.1f} s on the {source}."),
+    "results.overfitting": N_("It scores {train:.1%} on images it trained on but {test:.1%} on test images it "
+                              "never saw: it has started to memorise its training images (overfitting). More "
+                              "images, augmentation or dropout narrow the gap."),
+    "results.too_few_steps": N_("Training images {train:.1%}, test images {test:.1%}: both still low, because "
+                                "{batches} of training are not enough yet. Train for more epochs."),
+    "results.alike": N_("Training images {train:.1%}, test images {test:.1%}: what it learned carries over to "
+                        "images it never saw."),
+    "results.bn_recalibrated": N_("Batch norm's statistics were re-estimated on training images after training "
+                                  "({n} layers), so the test score is fair even after a short run."),
+    "panel.group_done": N_("{done} of {runs} done"),
+    # ---------------------------------------------------------------- arithmetic
+    "arith.whole_number": N_("The {what} must be a whole number, not {value!r}."),
+    "arith.at_least_one": N_("The {what} must be at least 1 (got {value})."),
+    "arith.padding": N_("Padding must be 'valid' or 'same', not {value!r}."),
+    "arith.window_too_big": N_("A {k}x{k} {noun} does not fit a {n}x{n} input with 'valid' padding (no padding): "
+                               "use a smaller {noun}, or padding='same'."),
+    "what.input_size": N_("input size"),
+    "what.kernel_size": N_("kernel size"),
+    "what.pool_size": N_("pool window size"),
+    "what.stride": N_("stride"),
+    "what.in_channels": N_("number of input channels"),
+    "what.filters": N_("number of filters"),
+    "what.inputs": N_("number of inputs"),
+    "what.units": N_("number of units"),
+    "what.channels": N_("number of channels"),
+    "what.pool": N_("pool size"),
+    "what.pool_kind": N_("pooling kind"),
+    "what.padding": N_("padding"),
+    "what.activation": N_("activation"),
+    "what.rate": N_("dropout rate"),
+    "what.bias": N_("bias setting"),
+    "noun.kernel": N_("kernel"),
+    "noun.pool_window": N_("pool window"),
+    # ---------------------------------------------------------------- layer specs
+    "spec.layer": N_("Layer {i} ({label})"),
+    "spec.not_a_list": N_("A spec must be a list of layers."),
+    "spec.too_many_layers": N_("This stack has {n} layers; the builder allows at most {limit}."),
+    "spec.unknown_type": N_("Layer {i} has an unknown type {kind!r}; use one of {kinds}."),
+    "spec.unknown_setting": N_("Layer {i} ({kind}) has an unknown setting {key!r}."),
+    "spec.whole_number": N_("{layer}: the {what} must be a whole number, not {value!r}."),
+    "spec.at_least": N_("{layer}: the {what} must be at least {low} (got {value})."),
+    "spec.at_most": N_("{layer}: the {what} must be at most {high} (got {value})."),
+    "spec.choice": N_("{layer}: the {what} must be one of {choices}, not {value!r}."),
+    "spec.yes_no": N_("{layer}: the {what} must be true or false, not {value!r}."),
+    "spec.rate": N_("{layer}: the dropout rate must be at least 0 and below 1 (got {value!r})."),
+    "spec.bad_input_shape": N_("The input must be height x width x channels, not {shape}."),
+    "spec.too_few_classes": N_("A classifier needs at least 2 classes."),
+    "spec.too_many_params": N_("{layer} brings the network to {total:,} parameters; this tool allows at most "
+                               "{limit:,}. Use fewer units or filters, or pool first."),
+    "spec.classifier_too_big": N_("The classifier over {inputs:,} inputs brings the network to {total:,} parameters; "
+                                  "this tool allows at most {limit:,}. Pool or use fewer units before it."),
+    "spec.needs_image": N_("{layer} needs an image-shaped input (height x width x channels) but gets a flat vector "
+                           "of {n:,} values: move it before the Flatten / Dense layers."),
+    "spec.needs_flat": N_("{layer} gets an image-shaped {shape} input: add a Flatten or global pooling layer "
+                          "before it."),
+    "spec.kernel_too_big": N_("{layer} gets a {h}x{w} input, smaller than its {k}x{k} kernel: use a smaller "
+                              "kernel, padding='same', or less pooling before it."),
+    "spec.window_too_big": N_("{layer} gets a {h}x{w} input, smaller than its {k}x{k} window: remove it, or use "
+                              "padding='same'."),
+    "spec.dense_too_big": N_("{layer} would need {params:,} parameters over its {n:,} inputs; this tool allows at "
+                             "most {limit:,} in the whole network."),
+    # ---------------------------------------------------------------- data
+    "data.unknown_dataset": N_("Unknown dataset {name!r}; choose 'mnist' or 'cifar10'."),
+    "data.unknown_source": N_("Unknown source {source!r}; choose 'auto', 'sample' or 'full'."),
+    "data.sample_missing": N_("The shipped {title} sample is missing ({path}); run scripts/build_samples.py."),
+    "data.full_offline": N_("The full {title} set is not on this computer and could not be downloaded: connect "
+                            "to the internet once (it downloads {size}), or set CNN_DATASETS_DIR to a folder "
+                            "that holds {file}. Until then, use the shipped sample."),
+    "data.source_full": N_("full {title}: {train:,} training and {test:,} test images"),
+    "data.source_sample": N_("shipped sample of {title}: {train:,} training and {test:,} test images"),
+    "data.phase_loading_full": N_("Loading the full {title} set"),
+    "data.phase_loading_sample": N_("Loading the shipped sample of {title}"),
+    "data.phase_decoding": N_("Decoding the {title} images (once per computer; later starts read the cache)"),
+    "data.phase_downloading": N_("Downloading the full {title} set"),
+    # ---------------------------------------------------------------- training settings
+    "train.unknown_dataset": N_("Unknown dataset {value!r}; choose MNIST or CIFAR-10."),
+    "train.unknown_source": N_("Unknown data source {value!r}."),
+    "train.epochs": N_("Epochs must be a whole number from 1 to 100 (got {value})."),
+    "train.batch_size": N_("The batch size must be from 1 to 4096 (got {value})."),
+    "train.learning_rate": N_("The learning rate must be above 0 and at most 1 (got {value})."),
+    "train.learning_rate_text": N_("The learning rate must be a number such as 0.001, not {value!r}."),
+    "train.optimizer": N_("Unknown optimizer {value!r}; use {choices}."),
+    "train.schedule": N_("Unknown schedule {value!r}; use {choices}."),
+    "train.label_smoothing": N_("Label smoothing must be from 0 to below 0.5."),
+    "train.validation": N_("The validation share must be from 0 to 0.5 of the training images."),
+    "train.max_images": N_("The number of training images cannot be negative."),
+    "train.out_of_memory": N_("Training ran out of memory: use a smaller batch size or fewer filters/units."),
+    "train.failed": N_("Training failed because of a problem inside the app (it has been logged). Try again, "
+                       "or try smaller settings."),
+    "train.worker_lost": N_("The computer that was training this run stopped answering; the run is lost. "
+                            "Press Train to start it again."),
+    "train.phase_building": N_("Building the model"),
+    "train.phase_first_step": N_("Preparing the first training step"),
+    "train.phase_bn": N_("Re-estimating batch norm's statistics on training images"),
+    "train.phase_evaluating": N_("Scoring the {n:,} test images"),
+    # ---------------------------------------------------------------- experiments and transfer
+    "exp.no_pooling": N_("This model has no pooling layer to compare: add one on Build a CNN."),
+    "exp.seeds": N_("Use from 1 to 10 seeds."),
+    "exp.max": N_("Max pooling"),
+    "exp.avg": N_("Average pooling"),
+    "exp.verdict_one_seed": N_("One seed only: the difference may be luck. Repeat with several seeds to see the "
+                               "spread."),
+    "exp.verdict_won": N_("{winner} won every seed ({a:.2%} against {b:.2%} on average)."),
+    "exp.verdict_overlap": N_("The ranges overlap: with these settings the difference between max and average "
+                              "pooling is no larger than the seed-to-seed noise."),
+    "transfer.unknown_stage": N_("Unknown stage(s) {stages}; the stages are {known}."),
+    "transfer.unknown_target": N_("Unknown target {value!r}; choose one of {choices}."),
+    "transfer.unknown_backbone": N_("Unknown backbone {value!r}; choose resnet20 or resnet50."),
+    "transfer.weights_missing": N_("The bundled ResNet-20 weights are missing; run scripts/pretrain_resnet.py."),
+    "transfer.resnet50_missing": N_("Keras' ImageNet weights for ResNet50 (~100 MB) are not on this machine. Run "
+                                    "`python -c \"import keras; keras.applications.ResNet50()\"` once with a "
+                                    "network connection, then reload this page."),
+    "transfer.target_cifar5_heldout": N_("CIFAR-10, the 5 classes the backbone never saw (dog, frog, horse, ship, "
+                                         "truck)"),
+    "transfer.target_cifar10": N_("CIFAR-10, all 10 classes"),
+    "transfer.target_mnist": N_("MNIST digits (grey, padded to 32x32 and repeated to 3 channels)"),
+    "transfer.source_sample": N_("{target}: {train:,} training and {test:,} test images (shipped sample)"),
+    "transfer.source_full": N_("{target}: {train:,} training and {test:,} test images (full set)"),
+    "transfer.phase_features": N_("Computing the frozen backbone's features for every image (once per run)"),
+    # ---------------------------------------------------------------- images and uploads
+    "image.empty": N_("The file is empty."),
+    "image.too_big_file": N_("The file is {mb:.1f} MB; upload an image under {limit} MB."),
+    "image.too_many_pixels": N_("The image is {w}x{h} pixels; that is too large to read."),
+    "image.unreadable": N_("That file is not an image this app can read (try a PNG or JPEG)."),
+    "image.blank": N_("The image is blank: there is no digit to read."),
+    "conv.channels": N_("The kernel expects {cin} input channels but the image has {c}."),
+    "conv.pool_kind": N_("Pooling is 'max' or 'avg', not {kind!r}."),
+    "conv.kernel_size": N_("The kernel size must be at least 1."),
+    "conv.unknown_filter": N_("Unknown filter {name!r}."),
+    # ---------------------------------------------------------------- quiz
+    "quiz.bank_missing_key": N_("{where} has no {key}."),
+    "quiz.bank_topic": N_("{where} has an unknown topic {value!r}."),
+    "quiz.bank_kind": N_("{where} has an unknown kind {value!r}."),
+    "quiz.bank_page": N_("{where} links to an unknown page {value!r}."),
+    "quiz.bank_single": N_("{where}: the answer must be the index of one of its choices."),
+    "quiz.bank_multiple": N_("{where}: the answer must list indices of its choices."),
+    "quiz.bank_numeric": N_("{where}: a numeric answer must be a number."),
+    "quiz.bank_shape": N_("{where}: a shape answer must be a list of whole numbers."),
+    "quiz.bank_question": N_("question {n} ({id})"),
+    "quiz.bank_not_list": N_("The question bank must be a list of questions."),
+    "quiz.bank_duplicates": N_("The question bank has duplicate ids."),
+    "quiz.code_format": N_("A quiz code looks like 1234-all or 1234-1f (ask your instructor for it)."),
+    "quiz.code_topics": N_("That quiz code names no known topic."),
+    "quiz.number_empty": N_("Type a number first."),
+    "quiz.number_bad": N_("{text!r} is not a number: type digits only, such as 896."),
+    "quiz.number_finite": N_("Type a finite number."),
+    "quiz.shape_empty": N_("Type a shape first, such as 26, 26, 32."),
+    "quiz.shape_bad": N_("{text!r} is not a shape: type whole numbers separated by commas, such as 26, 26, 32."),
+    "quiz.choose_one": N_("Choose an answer first."),
+    "quiz.choose_some": N_("Choose at least one answer first."),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence by id with its parameters: plain data (it can cross to another process)."""
+
+    id: str
+    params: dict = field(default_factory=dict)
+
+    def render(self, translate: Callable[[str, str | tuple], str | tuple] | None = None) -> str:
+        """The text in English, or in the language `translate(id, english) -> text` gives."""
+        template = CATALOG[self.id]
+        if translate is not None:
+            template = translate(self.id, template)
+        if isinstance(template, tuple):  # (singular, plural): English-style choice by `n`
+            template = template[0] if self.params.get("n") == 1 else template[1]
+        params = {k: v.render(translate) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return template.format(**params)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def msg(msg_id: str, **params) -> Message:
+    """A Message, checked: an unknown id is a programming error, found at once."""
+    if msg_id not in CATALOG:
+        raise KeyError(f"no message {msg_id!r} in cnn_core.messages.CATALOG")
+    return Message(msg_id, params)
+
+
+class UserError(ValueError):
+    """An error a learner can cause and fix: its text is a catalog sentence (see the module doc)."""
+
+    def __init__(self, msg_id: str, **params):
+        self.message = msg(msg_id, **params)
+        super().__init__(str(self.message))
+
+
+def layer_ref(i: int, label: str) -> Message:
+    """'Layer 3 (conv 32 3x3)': how every spec error names its layer."""
+    return msg("spec.layer", i=i, label=label)

@@ -1,0 +1,55 @@
+"""Everything this app does to Streamlit beyond its public API, in one place, installed once.
+
+    from ui import streamlit_compat
+    streamlit_compat.install()        # app.py, before anything else
+
+Written for Streamlit 1.67. With another version the app still starts, and the server log says
+which adjustment could not be made, so a teacher who upgraded Streamlit knows where to look.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import streamlit as st
+
+WRITTEN_FOR = "1.67.0"
+log = logging.getLogger("cnn_classroom")
+_installed = False
+_lock = threading.Lock()
+
+
+def install() -> list[str]:
+    """Apply the adjustments (once per process); returns what could not be done, in words."""
+    global _installed
+    with _lock:
+        if _installed:
+            return []
+        _installed = True
+    problems = []
+    if st.__version__ != WRITTEN_FOR:
+        problems.append(f"this app was written for Streamlit {WRITTEN_FOR}; Streamlit {st.__version__} is installed")
+    if not _keep_keras_session():
+        problems.append("Streamlit's clean-up after each run could not be switched off: "
+                        "live training will run slower in the server")
+    for problem in problems:
+        log.warning("CNN classroom: %s.", problem)
+    return problems
+
+
+def _keep_keras_session() -> bool:
+    """Streamlit calls `keras.backend.clear_session()` after every script run, fragment runs
+    included (`script_runner._clean_problem_modules`, a private name). With models training in
+    background threads that threw TensorFlow's kernel cache away once a second per open live
+    chart: training in the server ran several times slower than in a notebook. Nothing here
+    relies on that clean-up (every run builds its own model). The other half,
+    `runner.postScriptGC = false`, is in .streamlit/config.toml."""
+    try:
+        from streamlit.runtime.scriptrunner import script_runner
+    except ImportError:
+        return False
+    if getattr(script_runner, "_clean_problem_modules", None) is None:
+        return False
+    script_runner._clean_problem_modules = lambda: None
+    return True
