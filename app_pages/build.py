@@ -4,17 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from cnn_core import data
+from cnn_core import layers as registry
 from cnn_core import spec as spec_mod
-from ui import state
+from cnn_core.messages import UserError
+from ui import layer_widgets, state
 
 st.title("Build a CNN")
 st.caption(
     "Stack layers and watch every output shape and parameter count change. The table is worked "
     "out with the same rules Keras uses (the tests check it against Keras itself)."
 )
-
-ACT = list(spec_mod.ACTIVATIONS)
-
 
 def preset_ui() -> None:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
@@ -37,36 +36,19 @@ def _remove(i: int) -> None:
 def layer_row_ui(i: int, layer: dict, n_layers: int) -> None:
     """One layer: its settings as widgets (written back into the dict), and move/remove buttons."""
     k = f"build_{layer['id']}"
-    t = layer["type"]
-    cols = st.columns([1.3, 1, 1, 1, 1, 1, 0.45, 0.45, 0.45], vertical_alignment="bottom")
-    cols[0].markdown(f"**{i + 1}. {t.replace('_', ' ')}**")
-    if t == "conv":
-        layer["filters"] = cols[1].number_input("filters", 0, 100_000, int(layer["filters"]), key=f"{k}_filters")
-        layer["kernel"] = cols[2].number_input("kernel", 1, 64, int(layer["kernel"]), key=f"{k}_kernel")
-        layer["stride"] = cols[3].number_input("stride", 1, 16, int(layer["stride"]), key=f"{k}_stride")
-        layer["padding"] = cols[4].selectbox("padding", ["valid", "same"], ["valid", "same"].index(layer["padding"]), key=f"{k}_padding")
-        layer["activation"] = cols[5].selectbox("activation", ACT, ACT.index(layer["activation"]), key=f"{k}_activation")
-    elif t == "pool":
-        layer["kind"] = cols[1].selectbox("kind", ["max", "avg"], ["max", "avg"].index(layer["kind"]), key=f"{k}_kind")
-        layer["size"] = cols[2].number_input("size", 1, 16, int(layer["size"]), key=f"{k}_size")
-        layer["stride"] = cols[3].number_input("stride", 1, 16, int(layer["stride"] or layer["size"]), key=f"{k}_stride")
-        layer["padding"] = cols[4].selectbox("padding", ["valid", "same"], ["valid", "same"].index(layer["padding"]), key=f"{k}_padding")
-    elif t == "dense":
-        layer["units"] = cols[1].number_input("units", 0, 10**9, int(layer["units"]), key=f"{k}_units")
-        layer["activation"] = cols[2].selectbox("activation", ACT, ACT.index(layer["activation"]), key=f"{k}_activation")
-    elif t == "dropout":
-        layer["rate"] = cols[1].number_input("rate", 0.0, 0.95, float(layer["rate"]), 0.05, key=f"{k}_rate")
-    elif t == "global_pool":
-        layer["kind"] = cols[1].selectbox("kind", ["avg", "max"], ["avg", "max"].index(layer["kind"]), key=f"{k}_kind")
-    cols[6].button("↑", key=f"{k}_up", on_click=_move, args=(i, -1), disabled=i == 0, help="Move up")
-    cols[7].button("↓", key=f"{k}_down", on_click=_move, args=(i, 1), disabled=i == n_layers - 1, help="Move down")
-    cols[8].button("✕", key=f"{k}_remove", on_click=_remove, args=(i,), help="Remove this layer")
+    cols = st.columns([1.3] + [1] * layer_widgets.MAX_FIELDS + [0.45, 0.45, 0.45], vertical_alignment="bottom")
+    cols[0].markdown(f"**{i + 1}. {layer['type'].replace('_', ' ')}**")
+    layer_widgets.settings_ui(cols[1:-3], layer, k)
+    cols[-3].button("↑", key=f"{k}_up", on_click=_move, args=(i, -1), disabled=i == 0, help="Move up")
+    cols[-2].button("↓", key=f"{k}_down", on_click=_move, args=(i, 1), disabled=i == n_layers - 1, help="Move down")
+    cols[-1].button("✕", key=f"{k}_remove", on_click=_remove, args=(i,), help="Remove this layer")
 
 
 def add_layer_ui() -> None:
     layers = state.layers()
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    t = c1.selectbox("Add a layer at the end", spec_mod.LAYER_TYPES, key="build_add_type")
+    t = c1.selectbox("Add a layer at the end", registry.addable(), key="build_add_type",
+                     format_func=layer_widgets.kind_title)
     full = len(layers) >= spec_mod.MAX_LAYERS
     if c2.button("Add layer", key="build_add", disabled=full, width="stretch"):
         layers.append(state._with_ids([{"type": t}])[0])
@@ -96,19 +78,24 @@ try:
     code = spec_mod.to_keras_code(spec, input_shape, num_classes)
     st.session_state["build_last_valid"] = (rows, sharing, code)
     valid = True
-except ValueError as err:
+except UserError as err:
     st.error(str(err))
     valid = False
 
+COUNT = st.column_config.NumberColumn(format="localized")
 if "build_last_valid" in st.session_state:
     rows, sharing, code = st.session_state["build_last_valid"]
     st.subheader("Layer table" if valid else "Layer table (the last valid architecture)")
     table = pd.DataFrame([{
-        "#": str(r.index or "+"), "layer": r.label, "Keras layer": r.keras_class,
+        "#": r.index, "layer": r.label, "Keras layer": r.keras_class,
         "output shape": " x ".join(map(str, r.output_shape)), "parameters": r.params,
         "trainable": r.trainable, "non-trainable": r.params - r.trainable, "formula": r.formula,
     } for r in rows])
-    st.dataframe(table, hide_index=True, width="stretch", key="build_table")
+    st.dataframe(table, hide_index=True, width="stretch", key="build_table",
+                 column_config={"parameters": COUNT, "trainable": COUNT, "non-trainable": COUNT})
+    if any(r.part for r in rows):
+        st.caption("A residual block is several Keras layers: 5.1, 5.2, ... are the layers inside block 5, "
+                   "its shortcut (a 1x1 projection when the shape changes) and the addition F(x) + x.")
     total = sum(r.params for r in rows)
     trainable = sum(r.trainable for r in rows)
     c1, c2, c3 = st.columns(3)
@@ -120,10 +107,15 @@ if "build_last_valid" in st.session_state:
     if sharing:
         st.caption("A conv layer reuses one small filter at every position. A Dense layer "
                    "connecting the same input to the same output needs a weight per pair:")
-        st.dataframe(pd.DataFrame(sharing), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(sharing), hide_index=True, width="stretch",
+                     column_config={"conv parameters": COUNT, "dense parameters for the same sizes": COUNT})
     else:
         st.caption("Add a conv layer to compare it against a Dense layer of the same sizes.")
 
     with st.expander("Export as Keras code"):
+        if not valid:
+            st.warning("The current stack cannot be built (see the message above): this is the code of the "
+                       "last valid one. Fix the stack to export it.")
         st.code(code, language="python")
-        st.download_button("Download model.py", code, "model.py", "text/x-python", key="build_download")
+        st.download_button("Download model.py", code, "model.py", "text/x-python", key="build_download",
+                           disabled=not valid)

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui import nav
+
 st.title("Learn CNNs by doing")
 st.markdown(
     "This dashboard lets you **see** what a convolutional neural network does, then **build and "
@@ -9,28 +11,19 @@ st.markdown(
 )
 
 PATH = [
-    ("app_pages/convolution.py", "1. Convolution lab",
-     "Slide a filter over an image: kernel size, stride and padding decide the output size."),
-    ("app_pages/pooling.py", "2. Pooling lab",
-     "Max against average pooling: what each keeps, and why pooling has no parameters."),
-    ("app_pages/build.py", "3. Build a CNN",
-     "Stack layers; every output shape and parameter count is shown with its formula."),
-    ("app_pages/train.py", "4. Train",
-     "Train your model live on MNIST or CIFAR-10, stop it, inspect its mistakes."),
-    ("app_pages/pooling_experiment.py", "5. Max vs average pooling",
-     "A controlled experiment: two models identical but for the pooling kind, over several seeds."),
-    ("app_pages/transfer.py", "6. Transfer learning",
-     "Freeze and unfreeze the stages of a pretrained ResNet and measure the difference."),
-    ("app_pages/quiz.py", "7. Quiz", "Check yourself; every answer comes with its explanation."),
+    ("convolution", "Slide a filter over an image: kernel size, stride and padding decide the output size."),
+    ("pooling", "Max against average pooling: what each keeps, and why pooling has no parameters."),
+    ("build", "Stack layers (residual blocks too); every output shape and parameter count is shown with its formula."),
+    ("train", "Train your model live on MNIST or CIFAR-10, stop it, inspect its mistakes."),
+    ("pooling_experiment", "A controlled experiment: two models identical but for the pooling kind, over several seeds."),
+    ("transfer", "Freeze and unfreeze the stages of a pretrained ResNet and measure the difference."),
+    ("quiz", "Check yourself; every answer comes with its explanation."),
 ]
 
 st.subheader("A learning path")
-for path, title, blurb in PATH:
+for n, (key, blurb) in enumerate(PATH, start=1):
     with st.container(border=True):
-        try:
-            st.page_link(path, label=title)
-        except Exception:  # the page run on its own (no navigation): plain text instead
-            st.markdown(f"**{title}**")
+        nav.page_link(key, f"{n}. {nav.PAGES[key][1]}")
         st.caption(blurb)
 
 st.subheader("What the lecture's points look like here")

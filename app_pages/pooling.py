@@ -9,6 +9,7 @@ import streamlit as st
 
 from cnn_core import arithmetic as ar
 from cnn_core import conv
+from cnn_core.messages import UserError
 from ui import lab
 
 st.title("Pooling lab")
@@ -29,7 +30,7 @@ padding = c3.radio("Padding", ["valid", "same"], horizontal=True, key="pool_padd
 h, w, ch = image.shape
 try:
     oh, ow = ar.pool_output_size(h, size, stride, padding), ar.pool_output_size(w, size, stride, padding)
-except ValueError as err:
+except UserError as err:
     st.error(str(err))
     st.stop()
 mx, av = conv.pool2d(image, size, stride, padding, "max"), conv.pool2d(image, size, stride, padding, "avg")
@@ -44,7 +45,9 @@ if size == 2 and stride == 2:
                f"{h * w / (oh * ow):.1f}x fewer positions.")
 
 n_pos = oh * ow
-pos = st.slider("Window (row by row)", 0, max(n_pos - 1, 1), 0, key="pool_pos", disabled=n_pos == 1)
+# Start where the two kinds disagree most: an all-black corner (max = average = 0) shows nothing.
+pos = st.slider("Window (row by row)", 0, max(n_pos - 1, 1), int(np.argmax(mx[..., 0] - av[..., 0])),
+                key=f"pool_pos_{size}_{stride}_{padding}", disabled=n_pos == 1)
 pos = min(pos, n_pos - 1)
 r, c = divmod(pos, ow)
 top = conv.padding_amounts(h, w, size, stride, padding)[0]
@@ -57,7 +60,10 @@ mid.plotly_chart(lab.heatmap(mx[..., 0], "max pooling", box=(r, c, 1), zmin=0, z
 right.plotly_chart(lab.heatmap(av[..., 0], "average pooling", box=(r, c, 1), zmin=0, zmax=1), key="pool_avg")
 
 real = win[..., 0]
-st.markdown(f"**Window ({r}, {c})** (zeros shown are padding, which both kinds ignore):")
+left_pad = conv.padding_amounts(h, w, size, stride, padding)[2]
+in_padding = r0 < top or c0 < left_pad or r0 + size > top + h or c0 + size > left_pad + w
+st.markdown(f"**Window ({r}, {c})**" + (" (its zeros outside the image are padding, which both kinds ignore):"
+                                         if in_padding else ":"))
 st.dataframe(pd.DataFrame(np.round(real, 3)), hide_index=True, key="pool_window")
 st.markdown(f"max = **{mx[r, c, 0]:.3f}**, average = **{av[r, c, 0]:.3f}**")
 

@@ -8,13 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from cnn_core import quiz
+from cnn_core.messages import UserError
+from ui import nav
 
 st.title("Quiz")
 st.caption("Answer, check, read why. Numbers in generated questions are fresh for every quiz code "
            "and their answers come from the same code the tests check against Keras.")
-
-PAGE_TITLES = {"home": "Home", "convolution": "Convolution lab", "pooling": "Pooling lab", "build": "Build a CNN",
-               "train": "Train", "transfer": "Transfer learning", "quiz": "Quiz"}
 
 st.session_state.setdefault("quiz_code", str(quiz.QuizCode(random.randint(1000, 9999), tuple(quiz.TOPICS))))
 st.session_state.setdefault("quiz_answers", {})  # question id -> answer record; survives page changes
@@ -35,7 +34,7 @@ def code_ui() -> None:
         if c2.button("Load", key="quiz_load"):
             try:
                 set_code(str(quiz.parse_code(typed)))
-            except ValueError as err:
+            except UserError as err:
                 st.error(str(err))
         st.divider()
         topics = st.multiselect("Topics", list(quiz.TOPICS), default=list(quiz.TOPICS),
@@ -69,7 +68,7 @@ def question_ui(n: int, q: quiz.Question) -> None:
             if st.button("Check", key=f"{key}_check"):
                 try:
                     g = quiz.grade(q, given)
-                except ValueError as err:
+                except UserError as err:
                     st.warning(str(err))  # unreadable: not counted as an answer
                 else:
                     answers[q.id] = {"question_id": q.id, "topic": q.topic, "question": q.prompt,
@@ -83,7 +82,8 @@ def question_ui(n: int, q: quiz.Question) -> None:
         else:
             st.error(f"Not quite. You said {record['answer_given']}; the answer is {record['expected']}.")
         st.markdown(q.explanation)
-        st.caption(f"See it for yourself on the **{PAGE_TITLES[q.page]}** page.")
+        st.caption("See it for yourself:")
+        nav.page_link(q.page)
 
 
 def progress_ui(questions) -> None:

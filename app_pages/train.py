@@ -15,7 +15,7 @@ st.title("Train")
 
 DEFAULTS = {"train_source": "auto", "train_epochs": 2, "train_batch": 128, "train_optimizer": "adam",
             "train_lr": "0.001", "train_schedule": "constant", "train_augment": False,
-            "train_val": 0.1, "train_smoothing": 0.0}
+            "train_val": 0.1, "train_smoothing": 0.0, "train_tta": False}
 for k, v in DEFAULTS.items():
     st.session_state.setdefault(k, v)
 
@@ -30,6 +30,7 @@ def apply_preset(name: str) -> None:
         "train_optimizer": p.config.optimizer, "train_lr": str(p.config.learning_rate),
         "train_schedule": p.config.schedule, "train_augment": p.config.augment,
         "train_val": p.config.validation_fraction, "train_smoothing": p.config.label_smoothing,
+        "train_tta": p.config.test_time_flip,
     })
     forget_failed_run()
 
@@ -75,13 +76,17 @@ def settings_ui(dataset: str) -> training.TrainConfig:
     smoothing = c3.number_input("Label smoothing", 0.0, 0.4, step=0.05, key="train_smoothing", format="%.2f",
                                 help="aim for 0.9 instead of 1.0 on the right class (at 0.1): a less "
                                      "over-confident model; helps CIFAR-10 a little")
+    flip = c1.checkbox("Test-time flips", key="train_tta", disabled=dataset == "mnist",
+                       help="score each test image as the mean of the model's answers for it and its mirror "
+                            "image (CIFAR-10 only: a mirrored digit is not the same digit)")
     try:
         lr = float(lr_text)
     except ValueError:
         raise UserError("train.learning_rate_text", value=lr_text) from None
     return training.TrainConfig(dataset=dataset, source=source, epochs=int(epochs), batch_size=int(batch),
                                 optimizer=optimizer, learning_rate=lr, schedule=schedule, augment=augment,
-                                validation_fraction=float(val), label_smoothing=float(smoothing)).validate()
+                                validation_fraction=float(val), label_smoothing=float(smoothing),
+                                test_time_flip=flip and dataset != "mnist").validate()
 
 
 def live_chart(job) -> None:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from cnn_core import training, transfer
 from cnn_core.jobs import Job
+from cnn_core.messages import UserError
 from ui import charts, job_panel
 
 KEY, RUNS = "transfer_job", "transfer_runs"
@@ -31,7 +32,7 @@ try:
         transfer.load_backbone("resnet50")  # raises the sentence that says how to get the weights
     if backbone == "resnet20" and not transfer.WEIGHTS.exists():
         transfer.load_backbone("resnet20")
-except ValueError as err:
+except UserError as err:
     st.warning(str(err))
     available = False
 

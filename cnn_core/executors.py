@@ -14,6 +14,7 @@ an executor.
 from __future__ import annotations
 
 import collections
+import logging
 import os
 import threading
 import time
@@ -21,6 +22,8 @@ from typing import Protocol
 
 from cnn_core import runner
 from cnn_core.jobs import Job
+
+log = logging.getLogger(__name__)
 
 
 class Executor(Protocol):
@@ -108,7 +111,9 @@ class LocalExecutor:
             if not job.begin():
                 with self._lock:
                     del self._running[job]
+                log.info("job skipped: %s (%s)", job.label, "its tab closed" if job.orphaned else "stopped while queued")
                 continue
+            log.info("job started: %s (%d waiting)", job.label, self.queued)
             threading.Thread(target=self._run, args=(job,), daemon=True,
                              name=f"training-{job.label or id(job)}").start()
 
@@ -122,6 +127,7 @@ class LocalExecutor:
                 started = self._running.pop(job, None)
                 if started is not None and job.state == "finished":
                     self._durations.append(time.perf_counter() - started)
+            log.info("job %s: %s after %.1f s", job.state, job.label, time.perf_counter() - (started or 0.0))
             self._pump()
 
     # -- closed tabs

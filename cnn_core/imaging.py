@@ -16,8 +16,8 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # 10 MB is plenty for one photo
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before Pillow decodes them
 
 
-def image_from_upload(raw: bytes, shape: tuple) -> np.ndarray:
-    """Bytes of an image file -> uint8 (H, W, C) of `shape`, resized; digits made white on black."""
+def _decode(raw: bytes):
+    """Bytes of an image file -> a loaded PIL image; UserError for anything a learner could upload wrongly."""
     from PIL import Image, UnidentifiedImageError
 
     if not raw:
@@ -33,31 +33,59 @@ def image_from_upload(raw: bytes, shape: tuple) -> np.ndarray:
         raise
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise UserError("image.unreadable") from exc
+    return img
+
+
+def photo_from_upload(raw: bytes, shape: tuple) -> np.ndarray:
+    """An uploaded image as uint8 (H, W, C) of `shape`: the centre square, resized (grey for C = 1)."""
+    from PIL import Image
+
+    img = _decode(raw)
     h, w, c = shape
     img = img.convert("L" if c == 1 else "RGB")
     side = min(img.width, img.height)  # centre square crop keeps the aspect ratio
     left, top = (img.width - side) // 2, (img.height - side) // 2
-    img = img.crop((left, top, left + side, top + side)).resize((w, h), Image.LANCZOS)
-    arr = np.asarray(img, dtype=np.uint8)
-    if c == 1:
-        if arr.mean() > 127:  # a dark digit on light paper: MNIST digits are white on black
-            arr = 255 - arr
-        arr = arr[..., None]
-    return arr
+    arr = np.asarray(img.crop((left, top, left + side, top + side)).resize((w, h), Image.LANCZOS), dtype=np.uint8)
+    return arr[..., None] if c == 1 else arr
 
 
-def mnist_from_drawing(rgba: np.ndarray | None) -> np.ndarray | None:
-    """A canvas drawing (white strokes on black, RGBA) -> a 28x28x1 MNIST-style digit, or None
-    if nothing is drawn. Like MNIST: the digit fits a 20x20 box, centred by its centre of mass."""
+def digit_from_upload(raw: bytes) -> np.ndarray:
+    """An uploaded photo or scan of a digit, read the way MNIST's digits were made (and the way a
+    drawing is read): grey; a light background inverted to white-on-black; the background level
+    taken away; cropped to the digit, scaled to fit 20x20 and centred by its mass in 28x28."""
+    img = _decode(raw).convert("L")
+    if max(img.size) > 1024:  # a phone photo: plenty of detail at 1,024 pixels, and fast
+        img.thumbnail((1024, 1024))
+    gray = np.asarray(img, dtype=np.float32)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if np.median(border) > 127:  # dark ink on light paper: MNIST digits are white on black
+        gray, border = 255.0 - gray, 255.0 - border
+    background = float(np.percentile(border, 90))  # paper grain and shadows at the edges
+    ink = gray.max() - background
+    if ink < 30:
+        raise UserError("image.blank")
+    gray = np.clip((gray - background) / ink, 0.0, 1.0) * 255.0
+    digit = mnist_digit(gray)
+    if digit is None:
+        raise UserError("image.blank")
+    return digit
+
+
+def image_from_upload(raw: bytes, shape: tuple) -> np.ndarray:
+    """An upload as a model's input of `shape`: a digit for MNIST's 28x28x1, a photo otherwise."""
+    return digit_from_upload(raw) if tuple(shape) == (28, 28, 1) else photo_from_upload(raw, shape)
+
+
+def mnist_digit(gray: np.ndarray, threshold: float = 30.0) -> np.ndarray | None:
+    """White-on-black grey values (any size, 0-255) -> a 28x28x1 MNIST-style digit, or None when
+    nothing is there. Like MNIST: the digit fits a 20x20 box, centred by its centre of mass."""
     from PIL import Image
 
-    if rgba is None:
+    mask = gray > threshold
+    if not mask.any():
         return None
-    gray = np.asarray(rgba, dtype=np.float32)[..., :3].mean(axis=2)
-    if gray.max() < 30:
-        return None
-    ys, xs = np.nonzero(gray > 30)
-    crop = gray[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    ys, xs = np.nonzero(mask)
+    crop = np.where(gray > threshold / 2, gray, 0.0)[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     scale = 20.0 / max(crop.shape)
     new = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
     small = np.asarray(Image.fromarray(crop.astype(np.uint8)).resize(new, Image.LANCZOS), dtype=np.float32)
@@ -70,3 +98,11 @@ def mnist_from_drawing(rgba: np.ndarray | None) -> np.ndarray | None:
         cx = (out.sum(axis=0) * np.arange(28)).sum() / total
         out = np.roll(out, (round(14 - cy), round(14 - cx)), axis=(0, 1))
     return np.clip(out, 0, 255).astype(np.uint8)[..., None]
+
+
+def mnist_from_drawing(rgba: np.ndarray | None) -> np.ndarray | None:
+    """A canvas drawing (white strokes on black, RGBA) -> a 28x28x1 MNIST-style digit, or None
+    if nothing is drawn."""
+    if rgba is None:
+        return None
+    return mnist_digit(np.asarray(rgba, dtype=np.float32)[..., :3].mean(axis=2))

@@ -55,6 +55,9 @@ CATALOG: dict[str, str | tuple[str, str]] = {
                                 "{batches} of training are not enough yet. Train for more epochs."),
     "results.alike": N_("Training images {train:.1%}, test images {test:.1%}: what it learned carries over to "
                         "images it never saw."),
+    "results.flipped": N_("Test-time flips: each image is scored as the mean of the model's answers for it and "
+                          "for its mirror image (one more pass at test time; worth 1-2 points on CIFAR-10). "
+                          "Try it below does the same."),
     "results.bn_recalibrated": N_("Batch norm's statistics were re-estimated on training images after training "
                                   "({n} layers), so the test score is fair even after a short run."),
     "panel.group_done": N_("{done} of {runs} done"),
@@ -134,6 +137,7 @@ CATALOG: dict[str, str | tuple[str, str]] = {
     "train.label_smoothing": N_("Label smoothing must be from 0 to below 0.5."),
     "train.validation": N_("The validation share must be from 0 to 0.5 of the training images."),
     "train.max_images": N_("The number of training images cannot be negative."),
+    "train.flip_digits": N_("Test-time flips are for photos (CIFAR-10): a mirrored digit is not the same digit."),
     "train.out_of_memory": N_("Training ran out of memory: use a smaller batch size or fewer filters/units."),
     "train.failed": N_("Training failed because of a problem inside the app (it has been logged). Try again, "
                        "or try smaller settings."),

@@ -58,10 +58,11 @@ def _tensor(a: np.ndarray):
 
 def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, indices: np.ndarray | None = None,
                  one_hot: int = 0, shuffle: bool = False, augment: bool = False, flip: bool = True,
-                 seed: int = 0):
+                 mirror: bool = False, seed: int = 0):
     """uint8 images -> a batched tf.data pipeline of float32 in [0, 1] (scaled per batch,
     so no float copy of the whole set sits in memory). `indices` picks the images to use
-    (default: all); `one_hot` = number of classes turns labels into one-hot rows."""
+    (default: all); `one_hot` = number of classes turns labels into one-hot rows; `mirror`
+    gives every image left-right mirrored (test-time flips)."""
     import tensorflow as tf
 
     images, labels = _tensor(x), _tensor(y)
@@ -75,6 +76,8 @@ def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, indices: np.n
         ds = ds.map(lambda a, b: (a, tf.one_hot(b, one_hot)))
     if augment:
         ds = ds.map(_augment_fn(flip, 2 if x.shape[1] <= 28 else 3), num_parallel_calls=tf.data.AUTOTUNE)
+    if mirror:
+        ds = ds.map(lambda a, b: (tf.reverse(a, axis=[2]), b))  # NHWC: axis 2 is the width
     return ds.prefetch(tf.data.AUTOTUNE)
 
 

@@ -127,7 +127,7 @@ def run(request, reporter: Reporter) -> Outcome:
         reporter.phase(msg("train.phase_bn"))
         recalibrated = training.recalibrate_batch_norm(model, ds.x_train, train_idx, seed=cfg.seed)
     reporter.phase(msg("train.phase_evaluating", n=len(ds.y_test)))
-    evaluation = training.evaluate(model, ds, train_indices=train_idx)
+    evaluation = training.evaluate(model, ds, train_indices=train_idx, flip=cfg.test_time_flip)
     reporter.phase(None)
     return Outcome(prepared.keep or model, evaluation, prepared.images or ds, fit_seconds, recalibrated)
 

@@ -20,8 +20,6 @@ from cnn_core.messages import UserError, layer_ref
 
 MAX_LAYERS = 50  # a bigger stack is refused: nobody learns from it, and it is slow to draw
 MAX_PARAMS = 50_000_000  # refused before Keras tries to allocate it (~200 MB of float32)
-LAYER_TYPES = tuple(registry.addable())
-DEFAULTS = {name: kind.defaults() for name, kind in registry.KINDS.items()}
 
 
 def _resnet20() -> list[dict]:
@@ -80,10 +78,11 @@ def normalize(spec) -> list[dict]:
         raise UserError("spec.too_many_layers", n=len(spec), limit=MAX_LAYERS)
     out = []
     for i, raw in enumerate(spec, start=1):
-        if not isinstance(raw, dict) or raw.get("type") not in LAYER_TYPES:
+        kinds = registry.addable()
+        if not isinstance(raw, dict) or raw.get("type") not in kinds:
             raise UserError("spec.unknown_type", i=i, kind=raw.get("type") if isinstance(raw, dict) else raw,
-                            kinds=", ".join(LAYER_TYPES))
-        layer = {"type": raw["type"], **copy.deepcopy(DEFAULTS[raw["type"]])}
+                            kinds=", ".join(kinds))
+        layer = {"type": raw["type"], **copy.deepcopy(registry.KINDS[raw["type"]].defaults())}
         for key, value in raw.items():
             if key == "id":  # the builder page's own bookkeeping
                 continue

@@ -40,6 +40,7 @@ class TrainConfig:
     augment: bool = False  # random flips (CIFAR-10 only) and small shifts
     label_smoothing: float = 0.0  # 0.1 helps CIFAR-10 a little
     validation_fraction: float = 0.1  # held out of the training images for per-epoch validation
+    test_time_flip: bool = False  # score each image as the mean of the model's answers for it and its mirror
     max_train_images: int = 0  # 0: all; a small number for a quick try
     seed: int = 0  # same seed, same weights and data order
 
@@ -66,6 +67,8 @@ class TrainConfig:
             raise UserError("train.validation")
         if self.max_train_images < 0:
             raise UserError("train.max_images")
+        if self.test_time_flip and self.dataset == "mnist":
+            raise UserError("train.flip_digits")
         return self
 
 
@@ -180,12 +183,20 @@ def recalibrate_batch_norm(model, x: np.ndarray, indices: np.ndarray, batch_size
     return len(bns)
 
 
+def _predict(model, x: np.ndarray, y: np.ndarray, batch_size: int, indices=None, flip: bool = False) -> np.ndarray:
+    probs = model.predict(make_dataset(x, y, batch_size, indices=indices), verbose=0)
+    if flip:  # test-time flips: the mean of the answers for each image and its mirror
+        probs = (probs + model.predict(make_dataset(x, y, batch_size, indices=indices, mirror=True), verbose=0)) / 2
+    return probs
+
+
 def evaluate(model, ds: data_mod.Dataset, train_indices: np.ndarray | None = None, batch_size: int = 512,
-             train_sample: int = 2000) -> dict:
+             train_sample: int = 2000, flip: bool = False) -> dict:
     """Test loss and accuracy, confusion matrix, per-class accuracy, the misclassified indices;
     with `train_indices`, also the accuracy on up to `train_sample` of the training images scored
-    the same way (inference mode), so a gap between the two can be explained (overfitting)."""
-    probs = model.predict(make_dataset(ds.x_test, ds.y_test, batch_size), verbose=0)
+    the same way (inference mode), so a gap between the two can be explained (overfitting).
+    `flip` scores each image as the mean of the answers for it and its mirror image."""
+    probs = _predict(model, ds.x_test, ds.y_test, batch_size, flip=flip)
     pred = probs.argmax(axis=1)
     y = ds.y_test
     nc = ds.num_classes
@@ -198,7 +209,7 @@ def evaluate(model, ds: data_mod.Dataset, train_indices: np.ndarray | None = Non
     train_accuracy = None
     if train_indices is not None and len(train_indices):
         sample = np.sort(np.random.default_rng(0).permutation(train_indices)[:train_sample])
-        train_probs = model.predict(make_dataset(ds.x_train, ds.y_train, batch_size, indices=sample), verbose=0)
+        train_probs = _predict(model, ds.x_train, ds.y_train, batch_size, indices=sample, flip=flip)
         train_accuracy = float((train_probs.argmax(axis=1) == ds.y_train[sample]).mean())
     return {
         "accuracy": float((pred == y).mean()), "loss": loss, "confusion": cm,
@@ -207,7 +218,10 @@ def evaluate(model, ds: data_mod.Dataset, train_indices: np.ndarray | None = Non
     }
 
 
-def predict_images(model, images: np.ndarray) -> np.ndarray:
-    """Class probabilities for uint8 images (N, H, W, C)."""
+def predict_images(model, images: np.ndarray, flip: bool = False) -> np.ndarray:
+    """Class probabilities for uint8 images (N, H, W, C); `flip`: averaged with their mirror images'."""
     x = data_mod.to_float(images)
-    return np.asarray(model(x, training=False))
+    probs = np.asarray(model(x, training=False))
+    if flip:
+        probs = (probs + np.asarray(model(x[:, :, ::-1], training=False))) / 2
+    return probs

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,7 +37,7 @@ def server():
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "CNN_WARM_UP": "1"},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -84,7 +85,7 @@ def test_builder_change_a_layer_and_see_the_new_total(server, page):
     page.get_by_role("link", name="Build a CNN").first.click()
     page.get_by_text("Total parameters").wait_for()
     assert _total(page) == "34,826"
-    filters = page.get_by_label("filters").first
+    filters = page.get_by_label("filters", exact=True).first
     filters.fill("16")
     filters.press("Enter")
     # conv1 (3*3*1+1)*16 = 160, conv2 (3*3*16+1)*64 = 9,280, classifier 16,010
@@ -113,3 +114,74 @@ def test_train_live_chart_then_stop(server, page):
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("Stopped after").wait_for(timeout=120_000)
     page.get_by_text("How well did it learn?").wait_for(timeout=120_000)
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick `option` in the Streamlit selectbox labelled `label`."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_a_preset_sets_the_dataset_it_was_measured_on(server, page):
+    page.goto(server + "/train")
+    page.get_by_text("Press Train to start").wait_for()
+    page.get_by_text("CPU-tuned presets").click()
+    page.get_by_role("button", name="Use it").nth(1).click()  # fast CIFAR-10
+    expect(page.get_by_role("combobox", name="Dataset")).to_have_value("CIFAR-10 (32x32x3 photos)")
+    page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()
+    epochs = page.get_by_label("Epochs")
+    epochs.fill("1")
+    epochs.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Training on the shipped sample of CIFAR-10").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text("Stopped after").wait_for(timeout=120_000)
+
+
+def _position(page) -> str:
+    text = page.get_by_text("the window starts at padded pixel").first.inner_text()
+    return text.split(":")[0]
+
+
+def test_play_in_the_convolution_lab_keeps_stepping_until_switched_off(server, page):
+    page.goto(server + "/convolution")
+    page.get_by_text("the window starts at padded pixel").wait_for()
+    page.get_by_text("Play", exact=True).click()
+    seen = set()
+    for _ in range(8):
+        page.wait_for_timeout(600)
+        seen.add(_position(page))
+    assert len(seen) >= 4, seen  # it moved on, again and again
+    page.get_by_text("Play", exact=True).click()
+    page.wait_for_timeout(1500)
+    still = _position(page)
+    page.wait_for_timeout(1500)
+    assert _position(page) == still  # and stopped when switched off
+
+
+def test_weight_sharing_inputs_and_sentence_agree_after_an_upload_detour(server, page):
+    page.goto(server + "/convolution")
+    page.get_by_text("Channels and filters").wait_for()
+    filters = page.get_by_label("Filters", exact=True)
+    filters.fill("8")
+    filters.press("Enter")
+    page.get_by_text("through 8 filters of 3x3").wait_for()
+    _choose(page, "Input", "Upload an image")
+    page.get_by_text("10MB per file").wait_for()  # the uploader states what the app accepts (not 200MB)
+    _choose(page, "Input", "MNIST digit")
+    page.get_by_text("the window starts at padded pixel").wait_for()
+    assert page.get_by_label("Input size").input_value() == "28"
+    assert page.get_by_label("Filters", exact=True).input_value() == "8"
+    page.get_by_text("(28,28,1) through 8 filters of 3x3").wait_for()
+    page.get_by_role("button", name="The lecture's example").click()
+    page.get_by_text("(32,32,3) through 32 filters of 3x3").wait_for()
+    assert page.get_by_label("Input channels").input_value() == "3"
+
+
+def test_the_page_icon_comes_from_this_server(server, page):
+    page.goto(server)
+    page.get_by_text("Learn CNNs by doing").wait_for()
+    page.wait_for_function("() => document.querySelector('link[rel*=icon]')")
+    href = page.evaluate("() => document.querySelector('link[rel*=icon]').href")
+    assert href.startswith(server), href  # never fetched from the internet (classrooms are often offline)

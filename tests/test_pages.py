@@ -151,6 +151,8 @@ def test_train_page_preset_fills_every_setting_it_was_measured_with(name):
     assert at.checkbox(key="train_augment").value is cfg.augment
     assert at.number_input(key="train_val").value == cfg.validation_fraction
     assert at.number_input(key="train_smoothing").value == cfg.label_smoothing
+    assert at.checkbox(key="train_tta").value is cfg.test_time_flip
+    assert at.radio(key="train_source").value == cfg.source
     assert not at.error and not at.exception
 
 
@@ -174,12 +176,14 @@ def test_convolution_lab_sizes_and_formula_follow_the_settings():
     assert not at.exception
 
 
-def test_convolution_lab_refuses_a_kernel_that_does_not_fit():
+def test_convolution_lab_asks_for_an_upload_and_draws_nothing_until_then():
     at = _run("app_pages/convolution.py")
-    at.session_state["conv_source"] = "Upload an image"
-    at.run()
-    assert not at.exception  # waits for an upload with a sentence
+    at.selectbox(key="conv_source").set_value("Upload an image").run()
+    assert not at.exception
     assert any("Upload an image" in i.value for i in at.info)
+    assert not any(h.value.startswith("Output size") for h in at.subheader)  # nothing computed without an input
+    assert not at.get("plotly_chart")
+    assert any("weight sharing" in h.value for h in at.subheader)  # the calculator needs no image: still there
 
 
 def test_pooling_lab_shapes_and_zero_parameters():

@@ -191,3 +191,26 @@ def test_augmentation_shifts_each_image_by_its_own_offset():
         assert hits, "an augmented image is not a shifted copy of its original"
         offsets.add(hits[0])
     assert len(offsets) > 5
+
+
+def test_test_time_flips_average_each_image_with_its_mirror():
+    from cnn_core import data, models
+
+    ds = data.load_dataset("cifar10", "sample")
+    model = models.build_cnn([{"type": "conv", "filters": 4, "kernel": 3}, {"type": "pool"}], (32, 32, 3), 10, seed=1)
+    x = ds.x_test[:64]
+    expected = (np.asarray(model(data.to_float(x))) + np.asarray(model(data.to_float(x[:, :, ::-1])))) / 2
+    np.testing.assert_allclose(training.predict_images(model, x, flip=True), expected, rtol=1e-5, atol=1e-6)
+    small = data.Dataset("cifar10", ds.x_train[:10], ds.y_train[:10], x, ds.y_test[:64], class_names=ds.class_names)
+    res = training.evaluate(model, small, flip=True)
+    assert res["accuracy"] == float((expected.argmax(axis=1) == ds.y_test[:64]).mean())
+    with pytest.raises(ValueError, match="mirrored digit"):
+        _cfg(test_time_flip=True).validate()
+
+
+def test_the_warm_up_trains_one_tiny_step_and_runs_once_per_process(monkeypatch):
+    from cnn_core import warmup
+
+    assert warmup.warm_up() > 0
+    monkeypatch.setenv("CNN_WARM_UP", "0")
+    assert warmup.start_in_background() is False  # switched off: nothing starts

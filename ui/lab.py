@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnn_core import conv, data, imaging
+from cnn_core.messages import UserError
 
 SOURCES = ("MNIST digit", "CIFAR-10 image", "Upload an image", "Feature map from the convolution lab")
 
@@ -42,8 +43,8 @@ def image_picker(prefix: str, allow_feature_map: bool = False) -> tuple[np.ndarr
         st.info("Upload an image to use it as the input; it is cropped square and resized to 32x32.")
         return None
     try:
-        arr = imaging.image_from_upload(up.getvalue(), (32, 32, 1))
-    except ValueError as err:
+        arr = imaging.photo_from_upload(up.getvalue(), (32, 32, 1))
+    except UserError as err:
         st.error(str(err))
         return None
     return arr.astype(np.float64) / 255.0, f"your upload, {up.name}, resized to 32x32"

@@ -14,8 +14,8 @@ from ui import charts, errors
 GAP = 0.10  # train and test accuracy further apart than this get a sentence about overfitting
 
 
-def _predict_ui(model, ds, image: np.ndarray, caption: str) -> None:
-    probs = training.predict_images(model, image[None])[0]
+def _predict_ui(model, ds, image: np.ndarray, caption: str, flip: bool = False) -> None:
+    probs = training.predict_images(model, image[None], flip=flip)[0]
     c1, c2 = st.columns([1, 3])
     c1.image(image, caption=caption, width=112, clamp=True)
     c2.markdown(f"Prediction: **{ds.class_names[int(probs.argmax())]}** ({probs.max():.0%})")
@@ -40,7 +40,7 @@ def draw_ui(model, ds, key: str) -> None:
         _predict_ui(model, ds, digit, "what the model sees")
 
 
-def upload_ui(model, ds, key: str) -> None:
+def upload_ui(model, ds, key: str, flip: bool = False) -> None:
     up = st.file_uploader("Upload an image (PNG or JPEG)", type=None, key=f"{key}_upload")
     if up is None:
         return
@@ -49,7 +49,7 @@ def upload_ui(model, ds, key: str) -> None:
         st.caption("Digits are read as drawings are: a light background is inverted, the digit is cropped, "
                    "scaled to 20x20 and centred by its mass in 28x28." if ds.input_shape[-1] == 1 else
                    "The photo is cropped to a square and resized to 32x32.")
-        _predict_ui(model, ds, image, "what the model sees")
+        _predict_ui(model, ds, image, "what the model sees", flip)
 
 
 def generalisation(res: dict, batches: int):
@@ -78,6 +78,9 @@ def render(job, key: str) -> None:
     sentence = generalisation(res, job.metrics.trained_batches)
     if sentence is not None:
         st.markdown(str(sentence))
+    flip = job.request.config.test_time_flip
+    if flip:
+        st.caption(str(msg("results.flipped")))
     if job.outcome.batch_norm_recalibrated:
         st.caption(str(msg("results.bn_recalibrated", n=job.outcome.batch_norm_recalibrated)))
     tabs = st.tabs(["Confusion matrix", "Per class", "Mistakes", "Try it", "Download"])
@@ -102,7 +105,7 @@ def render(job, key: str) -> None:
         else:
             if ds.input_shape[-1] == 1:
                 draw_ui(job.model, ds, key)
-            upload_ui(job.model, ds, key)
+            upload_ui(job.model, ds, key, flip)
     with tabs[4]:
         download_ui(job, key)
 
@@ -111,10 +114,9 @@ def download_ui(job, key: str) -> None:
     if job.model is None:
         st.caption("This run's model was freed; train again to download it.")
         return
-    if st.session_state.get(f"{key}_bytes_of") is not job:  # one file per session, made once per run
-        st.session_state[f"{key}_bytes"] = models.to_keras_bytes(job.model)
-        st.session_state[f"{key}_bytes_of"] = job
-    st.download_button("Download the trained model (.keras)", st.session_state[f"{key}_bytes"],
+    model = job.model
+    # Made when the button is pressed (in Streamlit's own thread), not on every redraw of the page.
+    st.download_button("Download the trained model (.keras)", lambda: models.to_keras_bytes(model),
                        "cnn_classroom_model.keras", key=f"{key}_download")
     st.caption("Load it in any Python with Keras 3: `keras.models.load_model('cnn_classroom_model.keras')`. "
                "Inputs are float32 images scaled to [0, 1]; it comes compiled with Adam, so "

@@ -27,6 +27,7 @@ def install() -> list[str]:
         if _installed:
             return []
         _installed = True
+    _log_to_the_terminal()
     problems = []
     if st.__version__ != WRITTEN_FOR:
         problems.append(f"this app was written for Streamlit {WRITTEN_FOR}; Streamlit {st.__version__} is installed")
@@ -36,6 +37,19 @@ def install() -> list[str]:
     for problem in problems:
         log.warning("CNN classroom: %s.", problem)
     return problems
+
+
+def _log_to_the_terminal() -> None:
+    """The app's own log lines (a job started, skipped, finished; an unexpected error) in the
+    terminal that runs `streamlit run`: where a teacher looks when something seems off."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("cnn_core", "cnn_classroom"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
 
 
 def _keep_keras_session() -> bool:

@@ -1,0 +1,264 @@
+"""A class of N learners on one server, measured: queue, closed tabs, lab latency, memory.
+
+    python scripts/load_test.py                      # 30 sessions, 5 of them closed while queued
+    python scripts/load_test.py --sessions 10 --close 2 --settle 150
+
+It starts `streamlit run app.py` on a free port (Debian's Chromium, driven by Playwright, is the
+class), lets one learner train once and leave (so TensorFlow, the dataset and plotly are loaded:
+the baseline), then opens N sessions on the Train page, presses Train in all of them within a
+fraction of a second (the shipped MNIST sample, 1 epoch each), closes the last `--close` tabs
+while their jobs wait in the queue, and meanwhile has one more learner change the kernel size in
+the convolution lab once a second. It prints, and writes to artifacts/load_test.json:
+- jobs: finished in the open tabs, and started / skipped as the server's log says (a closed tab's
+  job must be skipped, never trained);
+- queue: whether the open tabs finished in the order they were queued;
+- errors: any exception or error box seen on any page;
+- memory: the server's resident memory at the baseline, its peak, and after the tabs closed and
+  Streamlit dropped their sessions (`--settle` seconds: its disconnected-session TTL is 120 s);
+- lab latency: from the kernel change to the new output size on screen (median, 90th, worst).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-renderer-backgrounding",
+        "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"]
+STATUS_JS = ("() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(e => e.innerText)"
+             ".find(t => /^(Queued|Training on|Finished|Stopped|Loading|Preparing|Building)/.test(t)) || ''")
+ERRORS_JS = ("() => [...document.querySelectorAll('[data-testid=stException], [data-testid=stAlertContentError]')]"
+             ".map(e => e.innerText.slice(0, 200))")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run app.py` in a subprocess, with its log and a resident-memory sampler."""
+
+    def __init__(self, log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        env = {**os.environ, "CNN_WARM_UP": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--logger.level", "info"],
+            cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT, env=env)
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            self.close()
+            raise SystemExit("streamlit did not start within 90 s")
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak_mb = max(self.peak_mb, self.rss_mb())
+            except OSError:
+                return
+            time.sleep(0.25)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def close(self) -> None:
+        self._stop.set()
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+async def open_train_page(browser, url: str):
+    ctx = await browser.new_context(viewport={"width": 1200, "height": 900})
+    page = await ctx.new_page()
+    page.set_default_timeout(180_000)
+    await page.goto(url + "/train")
+    await page.get_by_text("Press Train to start").wait_for()
+    await page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()
+    epochs = page.get_by_label("Epochs")
+    await epochs.fill("1")
+    await epochs.press("Enter")
+    await page.wait_for_timeout(800)
+    return ctx, page
+
+
+async def train_once(browser, url: str) -> None:
+    """One learner trains once and leaves: the baseline has TensorFlow, the dataset and plotly loaded."""
+    ctx, page = await open_train_page(browser, url)
+    await page.get_by_role("button", name="Train", exact=True).click()
+    await page.get_by_text("How well did it learn?").wait_for(timeout=300_000)
+    await ctx.close()
+
+
+async def watch(page, record: dict, stop: asyncio.Event) -> None:
+    """Poll one tab's status line until it has finished (or the tab is closed)."""
+    while not stop.is_set():
+        try:
+            text = await page.evaluate(STATUS_JS)
+        except Exception:
+            return  # closed
+        if text.startswith("Queued") and record["position"] is None:
+            m = re.search(r"position (\d+)", text)
+            record["position"] = int(m.group(1)) if m else None
+        if text.startswith(("Training on", "Loading", "Preparing", "Building")) and record["started"] is None:
+            record["started"] = time.perf_counter()
+        if text.startswith("Finished"):
+            record["finished"] = time.perf_counter()
+            return
+        await asyncio.sleep(0.5)
+
+
+async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list) -> None:
+    """One more learner: kernel size up and down in the convolution lab, once a second, timed from
+    the key press to the new output size on screen."""
+    ctx = await browser.new_context(viewport={"width": 1200, "height": 900})
+    page = await ctx.new_page()
+    page.set_default_timeout(60_000)
+    await page.goto(url + "/convolution")
+    await page.get_by_text("Output size: 28x28").wait_for()
+    slider = page.get_by_role("slider").first
+    k = 3
+    while not stop.is_set():
+        key, k = ("ArrowRight", k + 1) if k < 5 else ("ArrowLeft", k - 1)
+        expected = f"Output size: 28x28 -> {28 - k + 1}x{28 - k + 1}"
+        await slider.focus()
+        t = time.perf_counter()
+        await slider.press(key)
+        try:
+            await page.get_by_text(expected, exact=True).wait_for(timeout=30_000)
+            samples.append(time.perf_counter() - t)
+        except Exception:
+            samples.append(float("nan"))
+        await asyncio.sleep(1.0)
+    await ctx.close()
+
+
+def percentile(values: list, q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def run(args) -> dict:
+    from playwright.async_api import async_playwright
+
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    server = Server(ROOT / "artifacts" / "load_test_server.log")
+    out: dict = {"sessions": args.sessions, "closed_while_queued": args.close, "url": server.url,
+                 "machine": f"{os.cpu_count()} CPU cores", "when": time.strftime("%Y-%m-%d %H:%M")}
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            out["rss_at_start_mb"] = round(server.rss_mb())
+            await train_once(browser, server.url)
+            await asyncio.sleep(args.settle)
+            out["rss_baseline_mb"] = round(server.rss_mb())  # TF, data and plotly loaded; that session gone
+            server.peak_mb = 0.0
+
+            tabs = await asyncio.gather(*(open_train_page(browser, server.url) for _ in range(args.sessions)))
+            records = [{"tab": i, "position": None, "started": None, "finished": None} for i in range(len(tabs))]
+            stop, lab_stop, latencies = asyncio.Event(), asyncio.Event(), []
+            lab = asyncio.create_task(lab_latency(browser, server.url, lab_stop, latencies))
+            await asyncio.sleep(3)  # the lab page is open and idle before the class presses Train
+            t0 = time.perf_counter()
+            await asyncio.gather(*(page.get_by_role("button", name="Train", exact=True).click() for _, page in tabs))
+            out["train_pressed_within_s"] = round(time.perf_counter() - t0, 2)
+            watchers = [asyncio.create_task(watch(page, rec, stop)) for (_, page), rec in zip(tabs, records, strict=True)]
+            await asyncio.sleep(5)
+            by_position = sorted(records, key=lambda r: r["position"] or 0)
+            closed = [r["tab"] for r in by_position[-args.close:]] if args.close else []
+            for i in closed:
+                await tabs[i][0].close()
+            open_records = [r for r in records if r["tab"] not in closed]
+            deadline = time.perf_counter() + args.timeout
+            while any(r["finished"] is None for r in open_records) and time.perf_counter() < deadline:
+                await asyncio.sleep(1)
+            out["class_seconds"] = round(time.perf_counter() - t0, 1)
+            lab_stop.set()
+            await lab
+            errors = []
+            for i, (_, page) in enumerate(tabs):
+                if i not in closed:
+                    errors += await page.evaluate(ERRORS_JS)
+            stop.set()
+            for w in watchers:
+                w.cancel()
+            out["peak_rss_mb"] = round(server.peak_mb)
+            for i, (ctx, _) in enumerate(tabs):
+                if i not in closed:
+                    await ctx.close()
+            await browser.close()
+        await asyncio.sleep(args.settle)  # Streamlit drops disconnected sessions after its TTL
+        out["rss_after_tabs_closed_mb"] = round(server.rss_mb())
+    finally:
+        server.close()
+    log = server.log()
+    finished_order = [r["tab"] for r in sorted((r for r in open_records if r["finished"]), key=lambda r: r["finished"])]
+    queue_order = [r["tab"] for r in sorted(open_records, key=lambda r: r["position"] or 0)]
+    good = [x for x in latencies if x == x]
+    out.update({
+        "jobs_finished_in_open_tabs": sum(r["finished"] is not None for r in open_records),
+        "open_tabs": len(open_records),
+        "jobs_started_per_server_log": log.count("job started"),
+        "jobs_skipped_per_server_log": log.count("job skipped"),
+        "closed_tabs_queue_positions": sorted(r["position"] or 0 for r in records if r["tab"] in closed),
+        "finished_in_queue_order": finished_order == queue_order,
+        "errors": errors,
+        "server_log_tracebacks": log.count("Traceback"),
+        "memory_growth_after_class_mb": out["rss_after_tabs_closed_mb"] - out["rss_baseline_mb"],
+        "lab_latency_s": {"samples": len(latencies), "timeouts": len(latencies) - len(good),
+                          "median": round(statistics.median(good), 3) if good else None,
+                          "p90": round(percentile(good, 0.9), 3) if good else None,
+                          "worst": round(max(good), 3) if good else None},
+    })
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sessions", type=int, default=30)
+    ap.add_argument("--close", type=int, default=5, help="tabs closed while their jobs wait in the queue")
+    ap.add_argument("--settle", type=float, default=150, help="seconds to let Streamlit drop closed sessions")
+    ap.add_argument("--timeout", type=float, default=1800)
+    args = ap.parse_args()
+    out = asyncio.run(run(args))
+    (ROOT / "artifacts" / "load_test.json").write_text(json.dumps(out, indent=1))
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The builder's widgets for one layer, drawn from its registry entry's settings (cnn_core/layers/)."""
+
+from __future__ import annotations
+
+from cnn_core import layers as registry
+from cnn_core.layers import Field
+
+MAX_FIELDS = max(len(k.fields) for k in registry.KINDS.values())
+
+
+def field_widget(col, field: Field, layer: dict, key: str):
+    """One setting as a widget; returns its value (written back into the layer by the caller)."""
+    value = layer.get(field.name, field.default)
+    if value is None and field.fallback:
+        value = layer.get(field.fallback)  # e.g. a pool's stride shows the pool size it defaults to
+    if field.kind == "choice":
+        index = field.choices.index(value) if value in field.choices else 0
+        return col.selectbox(field.label, field.choices, index=index, key=key, help=field.help or None)
+    if field.kind == "bool":
+        return col.checkbox(field.label, value=bool(value), key=key, help=field.help or None)
+    if field.kind == "int":
+        return col.number_input(field.label, int(field.low), int(field.high), int(value), 1, key=key,
+                                help=field.help or None)
+    return col.number_input(field.label, float(field.low), float(field.high), float(value), field.step,
+                            key=key, help=field.help or None)
+
+
+def settings_ui(cols, layer: dict, key: str) -> None:
+    """Every setting of `layer` in the given columns, written back into the layer dict."""
+    for col, field in zip(cols, registry.KINDS[layer["type"]].fields, strict=False):
+        layer[field.name] = field_widget(col, field, layer, f"{key}_{field.name}")
+
+
+def kind_title(name: str) -> str:
+    return registry.KINDS[name].title
