@@ -112,10 +112,12 @@ def run(request, reporter: Reporter) -> Outcome:
     train = make_dataset(ds.x_train, ds.y_train, cfg.batch_size, indices=train_idx, one_hot=one_hot, shuffle=True,
                          augment=cfg.augment and ds.x_train.ndim == 4, flip=cfg.dataset != "mnist", seed=cfg.seed)
     val = make_dataset(ds.x_train, ds.y_train, 512, indices=val_idx, one_hot=one_hot) if val_idx is not None else None
+    first = next(iter(make_dataset(ds.x_train, ds.y_train, cfg.batch_size, indices=train_idx[:cfg.batch_size],
+                                   one_hot=one_hot)))
+    training.build_training_state(model, *first)
     if not reporter.should_stop():
         reporter.phase(msg("train.phase_first_step"))
-        _report_untrained(model, make_dataset(ds.x_train, ds.y_train, cfg.batch_size,
-                                              indices=train_idx[:cfg.batch_size], one_hot=one_hot), reporter)
+        _report_untrained(model, *first, reporter)
     t0 = time.perf_counter()
     if not reporter.should_stop():
         model.fit(train, epochs=cfg.epochs, validation_data=val, verbose=0, shuffle=False,
@@ -132,12 +134,11 @@ def run(request, reporter: Reporter) -> Outcome:
     return Outcome(prepared.keep or model, evaluation, prepared.images or ds, fit_seconds, recalibrated)
 
 
-def _report_untrained(model, first_batch, reporter: Reporter) -> None:
+def _report_untrained(model, x, y, reporter: Reporter) -> None:
     """Point 0 of the chart: the untrained model's loss and accuracy on the first batch (about
     ln(classes) = 2.30 and 10%). A forward pass without tracing, so the chart has its first
     point in a fraction of a second, while Keras still prepares the training step."""
     try:
-        x, y = next(iter(first_batch))
         pred = model(x, training=False)
         loss = float(model.loss(y, pred))
         labels = np.argmax(y, axis=-1) if y.shape.rank == 2 else np.asarray(y)

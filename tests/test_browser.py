@@ -116,10 +116,23 @@ def test_train_live_chart_then_stop(server, page):
     page.get_by_text("How well did it learn?").wait_for(timeout=120_000)
 
 
+def _idle(page) -> None:
+    """Wait until the app is not running a script (a rerun can close an open dropdown)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
+
+
 def _choose(page, label: str, option: str) -> None:
     """Pick `option` in the Streamlit selectbox labelled `label`."""
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    _idle(page)
+    for _ in range(3):
+        page.get_by_role("combobox", name=label, exact=True).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            return
+        except Exception:  # the list closed under a rerun: open it again
+            _idle(page)
+    raise AssertionError(f"could not choose {option!r} in {label!r}")
 
 
 def test_a_preset_sets_the_dataset_it_was_measured_on(server, page):
