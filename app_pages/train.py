@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnn_core import data, presets, runner, training
+from cnn_core import data, metrics, presets, runner, training
 from cnn_core import spec as spec_mod
 from cnn_core.jobs import Job
 from cnn_core.messages import UserError
@@ -16,8 +16,17 @@ st.title("Train")
 DEFAULTS = {"train_source": "auto", "train_epochs": 2, "train_batch": 128, "train_optimizer": "adam",
             "train_lr": "0.001", "train_schedule": "constant", "train_augment": False,
             "train_val": 0.1, "train_smoothing": 0.0, "train_tta": False}
-for k, v in DEFAULTS.items():
-    st.session_state.setdefault(k, v)
+
+
+def now(key: str):
+    """A setting's current value (the learner's, a preset's, or the default), passed to its widget as
+    its own value: a browser that sends a widget's value before it has heard ours (a busy server,
+    30 tabs at once) then sends this one, never the widget's blank minimum (batch size 0)."""
+    return st.session_state.get(key, DEFAULTS[key])
+
+
+def index(options, key: str) -> int:
+    return list(options).index(now(key))
 
 
 def apply_preset(name: str) -> None:
@@ -53,7 +62,8 @@ def preset_ui() -> None:
 def settings_ui(dataset: str) -> training.TrainConfig:
     """The training settings as a checked TrainConfig; UserError with a sentence if one is off."""
     c1, c2, c3 = st.columns(3)
-    source = c1.radio("Data", data.SOURCES, key="train_source", horizontal=True, on_change=forget_failed_run,
+    source = c1.radio("Data", data.SOURCES, index(data.SOURCES, "train_source"), key="train_source", horizontal=True,
+                      on_change=forget_failed_run,
                       help="auto: the full set if it is on this computer, else the shipped sample")
     if data.full_available(dataset):
         c1.caption("The full set is on this computer.")
@@ -62,21 +72,25 @@ def settings_ui(dataset: str) -> training.TrainConfig:
                    "internet. Offline, choose **sample**.")
     else:
         c1.caption("Only the shipped sample is on this computer; 'full' would download the full set.")
-    epochs = c2.number_input("Epochs", 0, 1000, key="train_epochs")
-    batch = c2.number_input("Batch size", 0, 100_000, step=32, key="train_batch")
-    optimizer = c3.selectbox("Optimizer", training.OPTIMIZERS, key="train_optimizer")
-    lr_text = c3.text_input("Learning rate", key="train_lr", help="e.g. 0.001 or 1e-3")
-    schedule = c1.selectbox("Learning-rate schedule", training.SCHEDULES, key="train_schedule")
-    augment = c2.checkbox("Augment (flips and shifts)", key="train_augment",
+    epochs = c2.number_input("Epochs", 0, 1000, now("train_epochs"), key="train_epochs")
+    batch = c2.number_input("Batch size", 0, 100_000, now("train_batch"), step=32, key="train_batch")
+    optimizer = c3.selectbox("Optimizer", training.OPTIMIZERS, index(training.OPTIMIZERS, "train_optimizer"),
+                             key="train_optimizer")
+    lr_text = c3.text_input("Learning rate", now("train_lr"), key="train_lr", help="e.g. 0.001 or 1e-3")
+    schedule = c1.selectbox("Learning-rate schedule", training.SCHEDULES, index(training.SCHEDULES, "train_schedule"),
+                            key="train_schedule")
+    augment = c2.checkbox("Augment (flips and shifts)", now("train_augment"), key="train_augment",
                           help="each image is shifted by a few pixels (and, for CIFAR-10, maybe mirrored) "
                                "every time it is seen, so the model cannot memorise exact pixels")
-    val = c3.number_input("Validation share", 0.0, 0.5, step=0.05, key="train_val", format="%.2f",
+    val = c3.number_input("Validation share", 0.0, 0.5, float(now("train_val")), step=0.05, key="train_val",
+                          format="%.2f",
                           help="held out of the training images and scored after every epoch (the dots "
                                "on the chart); 0 trains on every image and only the test set is scored")
-    smoothing = c3.number_input("Label smoothing", 0.0, 0.4, step=0.05, key="train_smoothing", format="%.2f",
+    smoothing = c3.number_input("Label smoothing", 0.0, 0.4, float(now("train_smoothing")), step=0.05,
+                                key="train_smoothing", format="%.2f",
                                 help="aim for 0.9 instead of 1.0 on the right class (at 0.1): a less "
                                      "over-confident model; helps CIFAR-10 a little")
-    flip = c1.checkbox("Test-time flips", key="train_tta", disabled=dataset == "mnist",
+    flip = c1.checkbox("Test-time flips", now("train_tta"), key="train_tta", disabled=dataset == "mnist",
                        help="score each test image as the mean of the model's answers for it and its mirror "
                             "image (CIFAR-10 only: a mirrored digit is not the same digit)")
     try:
@@ -93,6 +107,14 @@ def live_chart(job) -> None:
     snap = job.snapshot()
     if snap.steps:
         st.plotly_chart(charts.training_figure(snap), width="stretch", key="train_chart")
+
+
+def empty_chart() -> None:
+    """Before the first run: the empty chart, so the browser has loaded plotly.js by the time the
+    first loss point arrives (drawing the first chart of a page took ~0.5 s more otherwise)."""
+    st.info("Press **Train** to start. Loss and accuracy are drawn here as it learns.")
+    st.plotly_chart(charts.training_figure(metrics.Snapshot("created", 0, 0, 0, 0, 0.0)), width="stretch",
+                    key="train_chart_empty")
 
 
 def remember(job) -> None:
@@ -125,8 +147,7 @@ st.caption(device.sentence())
 job = job_panel.panel(
     KEY, lambda **kw: Job(runner.TrainRequest(spec, config), **kw), start_label="Train",
     disabled_reason="" if config is not None else "Fix the setting above first.",
-    idle="Press **Train** to start. Loss and accuracy are drawn here as it learns.",
-    live=live_chart, on_done=remember)
+    idle=empty_chart, live=live_chart, on_done=remember)
 
 if job is not None and not job.active and job.result is not None:
     results.render(job, "train_res")

@@ -87,7 +87,7 @@ def start(label: str, owner_alive) -> Job:
     use = {s: True for s in stages} if scratch else flags
     request = transfer.TransferRequest(backbone, target, use, cfg, source=source, scratch=scratch,
                                        frozen_bn_training=bn_training)
-    return Job(request, label=transfer.describe_flags(use, scratch, stages), owner_alive=owner_alive)
+    return Job(request, label=str(transfer.describe_flags(use, scratch, stages)), owner_alive=owner_alive)
 
 
 def live(job) -> None:

@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from typing import Protocol
 
 from cnn_core import runner
@@ -52,6 +53,7 @@ class LocalExecutor:
         self._durations: collections.deque = collections.deque(maxlen=20)  # seconds of recent runs
         self._reap_every = reap_every
         self._reaper: threading.Thread | None = None
+        self._done_jobs: list[weakref.ref] = []  # finished jobs whose model a closed tab may leave behind
 
     def submit(self, job: Job) -> None:
         with self._lock:
@@ -66,6 +68,7 @@ class LocalExecutor:
                 self._queue.remove(job)
         if waiting:
             job.cancelled()
+            log.info("job skipped: %s (%s)", job.label, "its tab closed" if job.orphaned else "stopped while queued")
 
     def position(self, job: Job) -> int:
         with self._lock:
@@ -127,20 +130,33 @@ class LocalExecutor:
                 started = self._running.pop(job, None)
                 if started is not None and job.state == "finished":
                     self._durations.append(time.perf_counter() - started)
+                if job.owner_alive is not None and job.model is not None:
+                    self._done_jobs.append(weakref.ref(job))
+                    self._ensure_reaper()
             log.info("job %s: %s after %.1f s", job.state, job.label, time.perf_counter() - (started or 0.0))
             self._pump()
 
     # -- closed tabs
     def reap(self) -> int:
-        """Stop the jobs whose tab is gone (queued or running) and free what they hold."""
+        """Stop the jobs whose tab is gone (queued or running), and free the models of finished
+        ones: Streamlit keeps a closed tab's session (and so its jobs) for minutes, and a trained
+        model with its traced functions is most of what a run holds."""
         with self._lock:
             jobs = list(self._queue) + list(self._running)
+            done = [job for job in (ref() for ref in self._done_jobs) if job is not None]
         n = 0
         for job in jobs:
             if job.owner_gone():
                 job.orphaned = True  # its result is freed when it ends
                 job.stop()
                 n += 1
+        for job in done:
+            if job.model is not None and job.owner_gone():
+                job.free_model()
+                log.info("freed the model of %s: its tab has closed", job.label)
+                n += 1
+        with self._lock:
+            self._done_jobs = [ref for ref in self._done_jobs if (j := ref()) is not None and j.model is not None]
         return n
 
     def _ensure_reaper(self) -> None:
@@ -152,7 +168,7 @@ class LocalExecutor:
         while True:
             time.sleep(self._reap_every)
             with self._lock:
-                if not self._queue and not self._running:
+                if not self._queue and not self._running and not self._done_jobs:
                     self._reaper = None
                     return
             self.reap()

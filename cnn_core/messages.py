@@ -170,6 +170,10 @@ CATALOG: dict[str, str | tuple[str, str]] = {
     "transfer.target_mnist": N_("MNIST digits (grey, padded to 32x32 and repeated to 3 channels)"),
     "transfer.source_sample": N_("{target}: {train:,} training and {test:,} test images (shipped sample)"),
     "transfer.source_full": N_("{target}: {train:,} training and {test:,} test images (full set)"),
+    "transfer.flags_scratch": N_("same ResNet from scratch (random weights, all trainable)"),
+    "transfer.flags_unfrozen": N_("all unfrozen"),
+    "transfer.flags_frozen": N_("all frozen (head only)"),
+    "transfer.flags_some": N_("frozen: {stages}"),
     "transfer.phase_features": N_("Computing the frozen backbone's features for every image (once per run)"),
     # ---------------------------------------------------------------- images and uploads
     "image.empty": N_("The file is empty."),

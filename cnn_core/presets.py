@@ -48,7 +48,7 @@ TRAIN_PRESETS = {
             *_conv_bn(64, pool=True),  # 16x16 -> 8x8
             {"type": "residual", "filters": 64},  # a residual block at 8x8
             *_conv_bn(128, pool=True),  # -> 4x4
-            *_conv_bn(256, pool=True),  # -> 2x2
+            *_conv_bn(192, pool=True),  # -> 2x2 (192, not 256: 7% less time for 0.2 points)
             {"type": "global_pool", "kind": "max"},
         ],
         config=TrainConfig(dataset="cifar10", source="auto", epochs=4, batch_size=256, optimizer="adam",

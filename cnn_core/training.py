@@ -23,7 +23,7 @@ from cnn_core.pipeline import make_dataset
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 SCHEDULES = ("constant", "warmup_cosine", "one_cycle")
-BN_BATCHES = 16  # batches of training images used to re-estimate batch norm's statistics
+BN_BATCHES = 8  # batches of training images (of 256) that re-estimate batch norm's statistics: 2,048 images
 
 
 @dataclass
@@ -202,7 +202,7 @@ def _predict(model, x: np.ndarray, y: np.ndarray, batch_size: int, indices=None,
 
 
 def evaluate(model, ds: data_mod.Dataset, train_indices: np.ndarray | None = None, batch_size: int = 512,
-             train_sample: int = 2000, flip: bool = False) -> dict:
+             train_sample: int = 1000, flip: bool = False) -> dict:
     """Test loss and accuracy, confusion matrix, per-class accuracy, the misclassified indices;
     with `train_indices`, also the accuracy on up to `train_sample` of the training images scored
     the same way (inference mode), so a gap between the two can be explained (overfitting).

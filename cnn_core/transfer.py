@@ -391,12 +391,13 @@ def _first(ds, n: int):
                         source=ds.source, kind=ds.kind)
 
 
-def describe_flags(flags: dict, scratch: bool = False, stages=RESNET20_STAGES) -> str:
+def describe_flags(flags: dict, scratch: bool = False, stages=RESNET20_STAGES):
+    """A run's configuration in words (a Message): 'all frozen (head only)', 'frozen: stem, stage1', ..."""
     if scratch:
-        return "same ResNet from scratch (random weights, all trainable)"
+        return msg("transfer.flags_scratch")
     frozen = [s for s in stages[:-1] if not flags.get(s, True)]
     if not frozen:
-        return "all unfrozen"
+        return msg("transfer.flags_unfrozen")
     if len(frozen) == len(stages) - 1:
-        return "all frozen (head only)"
-    return "frozen: " + ", ".join(frozen)
+        return msg("transfer.flags_frozen")
+    return msg("transfer.flags_some", stages=", ".join(frozen))

@@ -176,7 +176,7 @@ def bench_cold(reps: int) -> dict:
                     page.wait_for_timeout(wait * 1000)
                     t = time.perf_counter()
                     page.get_by_role("button", name="Train", exact=True).click()
-                    page.get_by_test_id("stPlotlyChart").first.wait_for()
+                    page.locator(".st-key-train_chart [data-testid=stPlotlyChart]").wait_for()  # with points
                     times.append(round(time.perf_counter() - t, 2))
                     page.get_by_role("button", name="Stop", exact=True).click()
                     browser.close()

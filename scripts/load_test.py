@@ -11,7 +11,7 @@ while their jobs wait in the queue, and meanwhile has one more learner change th
 the convolution lab once a second. It prints, and writes to artifacts/load_test.json:
 - jobs: finished in the open tabs, and started / skipped as the server's log says (a closed tab's
   job must be skipped, never trained);
-- queue: whether the open tabs finished in the order they were queued;
+- queue: whether the open tabs started in the order they were queued;
 - errors: any exception or error box seen on any page;
 - memory: the server's resident memory at the baseline, its peak, and after the tabs closed and
   Streamlit dropped their sessions (`--settle` seconds: its disconnected-session TTL is 120 s);
@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -39,6 +40,9 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-renderer-backgrounding",
         "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"]
+CLICK_TRAIN_JS = ("() => [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Train'"
+                  " && !b.disabled).click()")
+IDLE_JS = "() => !document.querySelector('[data-testid=stStatusWidget]')"  # no script running for this tab
 STATUS_JS = ("() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(e => e.innerText)"
              ".find(t => /^(Queued|Training on|Finished|Stopped|Loading|Preparing|Building)/.test(t)) || ''")
 ERRORS_JS = ("() => [...document.querySelectorAll('[data-testid=stException], [data-testid=stAlertContentError]')]"
@@ -125,8 +129,9 @@ async def train_once(browser, url: str) -> None:
     await ctx.close()
 
 
-async def watch(page, record: dict, stop: asyncio.Event) -> None:
-    """Poll one tab's status line until it has finished (or the tab is closed)."""
+async def watch(page, record: dict, records: list, stop: asyncio.Event) -> None:
+    """Poll one tab's status line until it has finished (or the tab is closed). Its place in the
+    queue is the position it first shows plus the runs that had finished by then."""
     while not stop.is_set():
         try:
             text = await page.evaluate(STATUS_JS)
@@ -135,8 +140,10 @@ async def watch(page, record: dict, stop: asyncio.Event) -> None:
         if text.startswith("Queued") and record["position"] is None:
             m = re.search(r"position (\d+)", text)
             record["position"] = int(m.group(1)) if m else None
+            record["place"] = (record["position"] or 0) + sum(r["finished"] is not None for r in records)
         if text.startswith(("Training on", "Loading", "Preparing", "Building")) and record["started"] is None:
             record["started"] = time.perf_counter()
+            record.setdefault("place", 0)  # it never waited
         if text.startswith("Finished"):
             record["finished"] = time.perf_counter()
             return
@@ -155,17 +162,26 @@ async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list) -> 
     k = 3
     while not stop.is_set():
         key, k = ("ArrowRight", k + 1) if k < 5 else ("ArrowLeft", k - 1)
-        expected = f"Output size: 28x28 -> {28 - k + 1}x{28 - k + 1}"
+        n = 28 - k + 1
+        expected = re.compile(rf"Output size: 28x28 (->|→) {n}x{n}$")  # markdown draws -> as an arrow
         await slider.focus()
         t = time.perf_counter()
         await slider.press(key)
         try:
-            await page.get_by_text(expected, exact=True).wait_for(timeout=30_000)
+            await page.get_by_text(expected).wait_for(timeout=30_000)
             samples.append(time.perf_counter() - t)
         except Exception:
             samples.append(float("nan"))
         await asyncio.sleep(1.0)
     await ctx.close()
+
+
+def start_profiler(server, path: str | None):
+    """py-spy (if asked for and installed) sampling the server while the class trains."""
+    if not path:
+        return None
+    return subprocess.Popen(["py-spy", "record", "--pid", str(server.proc.pid), "--format", "raw", "--rate", "50",
+                             "--nonblocking", "-o", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def percentile(values: list, q: float) -> float:
@@ -194,13 +210,19 @@ async def run(args) -> dict:
             stop, lab_stop, latencies = asyncio.Event(), asyncio.Event(), []
             lab = asyncio.create_task(lab_latency(browser, server.url, lab_stop, latencies))
             await asyncio.sleep(3)  # the lab page is open and idle before the class presses Train
-            t0 = time.perf_counter()
-            await asyncio.gather(*(page.get_by_role("button", name="Train", exact=True).click() for _, page in tabs))
+            await asyncio.gather(*(page.wait_for_function(IDLE_JS, timeout=120_000) for _, page in tabs))
+            t0 = time.perf_counter()  # a click in every tab at once (JavaScript: no actionability waits)
+            await asyncio.gather(*(page.evaluate(CLICK_TRAIN_JS) for _, page in tabs))
             out["train_pressed_within_s"] = round(time.perf_counter() - t0, 2)
-            watchers = [asyncio.create_task(watch(page, rec, stop)) for (_, page), rec in zip(tabs, records, strict=True)]
-            await asyncio.sleep(5)
+            watchers = [asyncio.create_task(watch(page, rec, records, stop))
+                        for (_, page), rec in zip(tabs, records, strict=True)]
+            profiler = start_profiler(server, args.profile)
+            deadline = time.perf_counter() + 60  # until every tab has said where it stands
+            while any(r["position"] is None and r["started"] is None for r in records) and time.perf_counter() < deadline:
+                await asyncio.sleep(0.5)
             by_position = sorted(records, key=lambda r: r["position"] or 0)
             closed = [r["tab"] for r in by_position[-args.close:]] if args.close else []
+            out["queue_positions_seen"] = sorted(r["position"] or 0 for r in records)
             for i in closed:
                 await tabs[i][0].close()
             open_records = [r for r in records if r["tab"] not in closed]
@@ -208,6 +230,9 @@ async def run(args) -> dict:
             while any(r["finished"] is None for r in open_records) and time.perf_counter() < deadline:
                 await asyncio.sleep(1)
             out["class_seconds"] = round(time.perf_counter() - t0, 1)
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(timeout=60)
             lab_stop.set()
             await lab
             errors = []
@@ -227,8 +252,10 @@ async def run(args) -> dict:
     finally:
         server.close()
     log = server.log()
-    finished_order = [r["tab"] for r in sorted((r for r in open_records if r["finished"]), key=lambda r: r["finished"])]
-    queue_order = [r["tab"] for r in sorted(open_records, key=lambda r: r["position"] or 0)]
+    # Tabs whose start fell between two polls of a busy browser are left out of the comparison.
+    seen = [r for r in open_records if r["started"] is not None and "place" in r]
+    started_order = [r["tab"] for r in sorted(seen, key=lambda r: r["started"])]
+    queue_order = [r["tab"] for r in sorted(seen, key=lambda r: r["place"])]
     good = [x for x in latencies if x == x]
     out.update({
         "jobs_finished_in_open_tabs": sum(r["finished"] is not None for r in open_records),
@@ -236,7 +263,9 @@ async def run(args) -> dict:
         "jobs_started_per_server_log": log.count("job started"),
         "jobs_skipped_per_server_log": log.count("job skipped"),
         "closed_tabs_queue_positions": sorted(r["position"] or 0 for r in records if r["tab"] in closed),
-        "finished_in_queue_order": finished_order == queue_order,
+        "started_in_queue_order": started_order == queue_order,
+        "tabs_in_that_comparison": len(seen),
+        "order_started_vs_queued": [started_order, queue_order] if started_order != queue_order else None,
         "errors": errors,
         "server_log_tracebacks": log.count("Traceback"),
         "memory_growth_after_class_mb": out["rss_after_tabs_closed_mb"] - out["rss_baseline_mb"],
@@ -254,6 +283,7 @@ def main() -> None:
     ap.add_argument("--close", type=int, default=5, help="tabs closed while their jobs wait in the queue")
     ap.add_argument("--settle", type=float, default=150, help="seconds to let Streamlit drop closed sessions")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--profile", help="write py-spy's raw samples of the server during the class here")
     args = ap.parse_args()
     out = asyncio.run(run(args))
     (ROOT / "artifacts" / "load_test.json").write_text(json.dumps(out, indent=1))

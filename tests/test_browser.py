@@ -105,8 +105,8 @@ def test_train_live_chart_then_stop(server, page):
     epochs.press("Enter")
     page.wait_for_timeout(500)
     page.get_by_role("button", name="Train", exact=True).click()
-    # the live panel redraws about once a second: wait for the chart to hold some batches
-    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=120_000)
+    # the live panel redraws about once a second: wait for the chart of this run (not the empty one)
+    page.locator(".st-key-train_chart [data-testid=stPlotlyChart]").wait_for(timeout=120_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
         ".some(e => /batch (\\d+)\\//.test(e.innerText) && +e.innerText.match(/batch (\\d+)\\//)[1] >= 3)",

@@ -6,7 +6,7 @@
 when the learner presses Start; the panel hands it to the executor, disables Start while it is
 active (a double click starts one run), redraws its status from a fragment without rerunning the
 page, and calls `on_done(job)` once when it ends. How often the fragment polls depends on what
-there is to see: every 3 s while queued (30 waiting learners cost the server little), 4 times a
+there is to see: every 5 s while queued (30 waiting learners cost the server little), 4 times a
 second until the first loss point, then once a second.
 """
 
@@ -24,7 +24,7 @@ from ui import errors
 
 GRACE_SECONDS = 30  # a tab that reconnects within this keeps its job
 KEEP_MODELS = 5  # older runs of a session keep their numbers and curves but drop their models
-POLL_QUEUED, POLL_FIRST, POLL_RUNNING = 3.0, 0.25, 1.0
+POLL_QUEUED, POLL_FIRST, POLL_RUNNING = 5.0, 0.25, 1.0
 
 
 def executor():
@@ -150,9 +150,10 @@ def cadence(job) -> float | None:
     return POLL_RUNNING
 
 
-def panel(key: str, start: Callable[..., Job | JobGroup], *, start_label: str, idle: str = "",
+def panel(key: str, start: Callable[..., Job | JobGroup], *, start_label: str, idle: str | Callable = "",
           disabled_reason: str = "", live: Callable | None = None, on_done: Callable | None = None):
-    """Start/Stop buttons, then the live status (a fragment). Returns the session's job under `key`."""
+    """Start/Stop buttons, then the live status (a fragment). Returns the session's job under `key`.
+    `idle` is what stands there before the first run: a sentence, or a function that draws it."""
     job = st.session_state.get(key)
     active = job is not None and job.active
     b1, b2, b3 = st.columns([1, 1, 4], vertical_alignment="center")
@@ -175,7 +176,9 @@ def panel(key: str, start: Callable[..., Job | JobGroup], *, start_label: str, i
     def live_view():
         job = st.session_state.get(key)
         if job is None:
-            if idle:
+            if callable(idle):
+                idle()
+            elif idle:
                 st.info(idle)
             return
         if isinstance(job, JobGroup):

@@ -54,4 +54,6 @@ def dataset_ui(key: str, on_change=None) -> str:
         if on_change is not None:
             on_change()
 
-    return st.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key=key, on_change=changed)
+    names = list(DATASET_LABELS)  # index= too: a browser that answers before it heard us sends this one
+    return st.selectbox("Dataset", names, names.index(dataset_name()), format_func=DATASET_LABELS.get, key=key,
+                        on_change=changed)

@@ -28,15 +28,26 @@ def install() -> list[str]:
             return []
         _installed = True
     _log_to_the_terminal()
-    problems = []
-    if st.__version__ != WRITTEN_FOR:
-        problems.append(f"this app was written for Streamlit {WRITTEN_FOR}; Streamlit {st.__version__} is installed")
+    from cnn_core import diagnostics
+
+    diagnostics.start_from_environment()  # CNN_DIAGNOSTICS=60: what the process holds, every minute
+    problems = version_problems(st.__version__)
     if not _keep_keras_session():
         problems.append("Streamlit's clean-up after each run could not be switched off: "
                         "live training will run slower in the server")
+    if not _poll_config_files_slowly():
+        problems.append("Streamlit's config-file polling could not be slowed down")
     for problem in problems:
         log.warning("CNN classroom: %s.", problem)
     return problems
+
+
+def version_problems(installed: str) -> list[str]:
+    """What to tell the teacher about the installed Streamlit version (nothing when it is ours)."""
+    if installed == WRITTEN_FOR:
+        return []
+    return [f"this app was written for Streamlit {WRITTEN_FOR} and Streamlit {installed} is installed: "
+            f"if something looks wrong, `pip install streamlit=={WRITTEN_FOR}`"]
 
 
 def _log_to_the_terminal() -> None:
@@ -50,6 +61,22 @@ def _log_to_the_terminal() -> None:
             logger.addHandler(handler)
             logger.setLevel(logging.INFO)
             logger.propagate = False
+
+
+def _poll_config_files_slowly(seconds: float = 5.0) -> bool:
+    """Streamlit 1.67 checks its config files for changes every 0.2 s, whatever
+    `server.fileWatcherType` says (`web/bootstrap.py`, a polling watcher; a missing
+    ~/.streamlit/config.toml is hashed again each time). Profiled with a class of 30 training,
+    that polling was 12% of the server's Python samples, competing for the GIL with every page.
+    A teacher who edits config.toml while the class runs waits 5 s instead."""
+    try:
+        from streamlit.watcher import polling_path_watcher
+    except ImportError:
+        return False
+    if not hasattr(polling_path_watcher, "_POLLING_PERIOD_SECS"):
+        return False
+    polling_path_watcher._POLLING_PERIOD_SECS = seconds  # read by each poll, so running watchers slow down too
+    return True
 
 
 def _keep_keras_session() -> bool:
