@@ -13,16 +13,10 @@ import os
 import sys
 import threading
 import time
-from pathlib import Path
+
+from cnn_core.memory import rss_mb
 
 log = logging.getLogger(__name__)
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def report() -> dict:

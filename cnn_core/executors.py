@@ -21,7 +21,7 @@ import time
 import weakref
 from typing import Protocol
 
-from cnn_core import runner
+from cnn_core import memory, runner
 from cnn_core.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,7 @@ class LocalExecutor:
                     self._done_jobs.append(weakref.ref(job))
                     self._ensure_reaper()
             log.info("job %s: %s after %.1f s", job.state, job.label, time.perf_counter() - (started or 0.0))
+            memory.release_freed()  # the run's batches, gradients and tracing are garbage now
             self._pump()
 
     # -- closed tabs
@@ -157,6 +158,8 @@ class LocalExecutor:
                 n += 1
         with self._lock:
             self._done_jobs = [ref for ref in self._done_jobs if (j := ref()) is not None and j.model is not None]
+        if n:
+            memory.release_freed()
         return n
 
     def _ensure_reaper(self) -> None:

@@ -136,7 +136,11 @@ async def watch(page, record: dict, records: list, stop: asyncio.Event) -> None:
         try:
             text = await page.evaluate(STATUS_JS)
         except Exception:
-            return  # closed
+            if page.is_closed():
+                return
+            await asyncio.sleep(0.5)  # the page was redrawing under the evaluation: ask again
+            continue
+        record["last_status"] = text
         if text.startswith("Queued") and record["position"] is None:
             m = re.search(r"position (\d+)", text)
             record["position"] = int(m.group(1)) if m else None
@@ -259,6 +263,7 @@ async def run(args) -> dict:
     good = [x for x in latencies if x == x]
     out.update({
         "jobs_finished_in_open_tabs": sum(r["finished"] is not None for r in open_records),
+        "open_tabs_not_showing_finished": [r.get("last_status", "")[:120] for r in open_records if r["finished"] is None],
         "open_tabs": len(open_records),
         "jobs_started_per_server_log": log.count("job started"),
         "jobs_skipped_per_server_log": log.count("job skipped"),

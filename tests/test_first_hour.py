@@ -243,6 +243,26 @@ def test_queue_and_end_states_read_as_sentences():
     assert str(job_panel.status(one, one.snapshot())).startswith("Finished 1 epoch (1 batch) in ")
 
 
+def test_queued_tabs_poll_slowly_until_they_are_next(monkeypatch):
+    """Thirty tabs in a queue each rerun on every poll: those far back poll every few seconds,
+    the next two like a running job (so a learner sees the start at once)."""
+    from ui import job_panel
+
+    ex = executors.LocalExecutor(max_running=1)
+    monkeypatch.setattr(job_panel, "executor", lambda: ex)
+    running = jobs.Job(runner.TrainRequest(TINY, _cfg(epochs=20, max_train_images=0))).start(ex)
+    queued = [jobs.Job(runner.TrainRequest(TINY, _cfg())).start(ex) for _ in range(4)]
+    try:
+        assert [job_panel.cadence(j) for j in queued] == [job_panel.POLL_RUNNING] * 2 + [job_panel.POLL_QUEUED] * 2
+        assert job_panel.POLL_QUEUED >= 5 * job_panel.POLL_RUNNING
+        assert job_panel.cadence(running) in (job_panel.POLL_FIRST, job_panel.POLL_RUNNING)
+    finally:
+        for job in [*queued, running]:
+            job.stop()
+        running.wait(120)
+    assert job_panel.cadence(running) is None  # nothing going on: no polling
+
+
 # ---------------------------------------------------------------- 15. small things on a projector
 
 def test_run_labels_start_at_one_in_every_new_tab():

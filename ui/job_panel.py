@@ -25,6 +25,7 @@ from ui import errors
 GRACE_SECONDS = 30  # a tab that reconnects within this keeps its job
 KEEP_MODELS = 5  # older runs of a session keep their numbers and curves but drop their models
 POLL_QUEUED, POLL_FIRST, POLL_RUNNING = 5.0, 0.25, 1.0
+POLL_SOON_PLACES = 2  # queued this near the front: poll like a running job, so its start shows at once
 
 
 def executor():
@@ -144,7 +145,8 @@ def cadence(job) -> float | None:
         return None
     members = [j for j in _members(job) if j.active]
     if all(j.state == "queued" for j in members):
-        return POLL_QUEUED
+        soon = any(0 < executor().position(j) <= POLL_SOON_PLACES for j in members)
+        return POLL_RUNNING if soon else POLL_QUEUED
     if any(j.state != "queued" and not j.metrics.trained_batches and not j.snapshot().steps for j in members):
         return POLL_FIRST
     return POLL_RUNNING

@@ -9,8 +9,10 @@ which adjustment could not be made, so a teacher who upgraded Streamlit knows wh
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
+import time
 
 import streamlit as st
 
@@ -37,6 +39,8 @@ def install() -> list[str]:
                         "live training will run slower in the server")
     if not _poll_config_files_slowly():
         problems.append("Streamlit's config-file polling could not be slowed down")
+    if _drop_closed_sessions_on_time() is False:
+        problems.append("closed tabs' sessions may be kept past their 2 minutes: memory grows with every class")
     for problem in problems:
         log.warning("CNN classroom: %s.", problem)
     return problems
@@ -93,4 +97,43 @@ def _keep_keras_session() -> bool:
     if getattr(script_runner, "_clean_problem_modules", None) is None:
         return False
     script_runner._clean_problem_modules = lambda: None
+    return True
+
+
+SESSION_SWEEP_SECONDS = 30.0
+
+
+def _drop_closed_sessions_on_time(every_s: float = SESSION_SWEEP_SECONDS) -> bool | None:
+    """Streamlit keeps a closed tab's session for 2 minutes in case it reconnects
+    (`server.disconnectedSessionTTL`), in a TTL cache that removes an expired entry only on a
+    write or a length query (`runtime/caching/ttl_cache.py`): after a class, the sessions of the
+    last tabs to close (their runs, results and charts) stayed for good, 160-220 MB after 30
+    learners. Every `every_s` seconds this asks for the length, under the session manager's own
+    lock, and hands what that freed back to the system. None where there is no server (AppTest)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return None
+    try:
+        manager = Runtime.instance()._session_mgr
+        lock, cache = manager._storage_lock, manager._session_storage._cache
+        cache.expire  # noqa: B018  (the method the length query relies on)
+    except AttributeError:
+        return False
+
+    def sweep() -> None:
+        while True:
+            time.sleep(every_s)
+            with lock:
+                before = len(getattr(cache, "_data", ()))
+                after = len(cache)  # removes the expired sessions
+            if after < before:
+                from cnn_core import memory
+
+                gc.collect()  # a session's objects point at each other
+                memory.release_freed()
+                log.info("dropped %d closed tab(s)' sessions; resident memory now %.0f MB",
+                         before - after, memory.rss_mb())
+
+    threading.Thread(target=sweep, name="session-sweep", daemon=True).start()
     return True
