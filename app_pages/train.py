@@ -6,7 +6,7 @@ from cnn_core import data, metrics, presets, runner, training
 from cnn_core import spec as spec_mod
 from cnn_core.jobs import Job
 from cnn_core.messages import UserError
-from ui import charts, device, errors, job_panel, results, state
+from ui import charts, device, errors, inside_view, job_panel, results, state
 
 KEY = "train_job"
 HISTORY = "train_history"
@@ -15,7 +15,7 @@ st.title("Train")
 
 DEFAULTS = {"train_source": "auto", "train_epochs": 2, "train_batch": 128, "train_optimizer": "adam",
             "train_lr": "0.001", "train_schedule": "constant", "train_augment": False,
-            "train_val": 0.1, "train_smoothing": 0.0, "train_tta": False}
+            "train_val": 0.1, "train_smoothing": 0.0, "train_tta": False, "train_watch": False}
 
 
 def now(key: str):
@@ -93,6 +93,9 @@ def settings_ui(dataset: str) -> training.TrainConfig:
     flip = c1.checkbox("Test-time flips", now("train_tta"), key="train_tta", disabled=dataset == "mnist",
                        help="score each test image as the mean of the model's answers for it and its mirror "
                             "image (CIFAR-10 only: a mirrored digit is not the same digit)")
+    watch = c2.checkbox("Watch the first layer learn", now("train_watch"), key="train_watch",
+                        help="while it trains, the first convolution's filters and one test image's feature "
+                             f"maps are redrawn every {training.WATCH_EVERY_S:.0f} s: noise turning into edge detectors")
     try:
         lr = float(lr_text)
     except ValueError:
@@ -100,13 +103,15 @@ def settings_ui(dataset: str) -> training.TrainConfig:
     return training.TrainConfig(dataset=dataset, source=source, epochs=int(epochs), batch_size=int(batch),
                                 optimizer=optimizer, learning_rate=lr, schedule=schedule, augment=augment,
                                 validation_fraction=float(val), label_smoothing=float(smoothing),
-                                test_time_flip=flip and dataset != "mnist").validate()
+                                test_time_flip=flip and dataset != "mnist", watch=watch).validate()
 
 
 def live_chart(job) -> None:
     snap = job.snapshot()
     if snap.steps:
         st.plotly_chart(charts.training_figure(snap), width="stretch", key="train_chart")
+    if snap.watched is not None:
+        inside_view.first_layer_live(snap.watched)
 
 
 def empty_chart() -> None:

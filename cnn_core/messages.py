@@ -185,6 +185,14 @@ CATALOG: dict[str, str | tuple[str, str]] = {
     "conv.pool_kind": N_("Pooling is 'max' or 'avg', not {kind!r}."),
     "conv.kernel_size": N_("The kernel size must be at least 1."),
     "conv.unknown_filter": N_("Unknown filter {name!r}."),
+    # ---------------------------------------------------------------- inside the network
+    "inside.input_shape": N_("This model reads {want} images; the chosen image is {got}."),
+    "inside.no_layer": N_("The model has no layer named {name!r}."),
+    "inside.not_conv": N_("{name} is not a convolution: only a convolution has filters to show."),
+    "inside.not_spatial": N_("{name} gives a vector, not feature maps: pick a convolution or pooling layer."),
+    "inside.no_position": N_("There is no output at row {row}, column {col}, channel {channel}: the map is {h}x{w} with {n} channels."),
+    "inside.model_freed": N_("This run's model is no longer kept (only the last few runs keep theirs): train again to look inside."),
+    "inside.no_image": N_("Draw a digit or upload an image first."),
     # ---------------------------------------------------------------- quiz
     "quiz.bank_missing_key": N_("{where} has no {key}."),
     "quiz.bank_topic": N_("{where} has an unknown topic {value!r}."),

@@ -14,9 +14,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from cnn_core.messages import Message
 
 MAX_POINTS = 600  # charts get at most this many points per series (downsampled, never growing)
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The first convolution as it is at one moment of training: its filters and one fixed test
+    image's feature maps (plain arrays, copied out of the model)."""
+
+    step: int  # batches trained when it was taken
+    kernel: np.ndarray  # (k, k, C_in, N)
+    maps: np.ndarray  # (h, w, N) for `image`
+    image: np.ndarray  # the input, uint8
+    layer: str
 
 
 @dataclass
@@ -45,6 +59,7 @@ class Snapshot:
     phase_total: int = 0
     phase_seconds: float = 0.0  # time spent in the phase so far
     version: int = 0  # grows with every change: a poll that sees the same version has nothing new to draw
+    watched: Watched | None = None  # the first layer, when the run was asked to show it live
 
     @property
     def fraction(self) -> float:
@@ -103,6 +118,7 @@ class MetricsBuffer:
         self._phase_done = self._phase_total = 0
         self._phase_t0 = 0.0
         self._version = 0
+        self._watched: Watched | None = None
 
     # -- the Reporter side (called from the training thread)
     def should_stop(self) -> bool:
@@ -153,6 +169,11 @@ class MetricsBuffer:
                 self._val.append((self.trained_batches, val_loss, val_accuracy))
             self._version += 1
 
+    def watch(self, watched: Watched) -> None:
+        with self._lock:
+            self._watched = watched
+            self._version += 1
+
     def fit_ended(self, fit_seconds: float) -> None:
         with self._lock:
             self._t_end = time.perf_counter()
@@ -177,5 +198,5 @@ class MetricsBuffer:
                 queue_position=queue_position, error=error, first_point_seconds=self._first_point,
                 dataset_source=self.dataset_source, phase=self._phase, phase_done=self._phase_done,
                 phase_total=self._phase_total, phase_seconds=now - self._phase_t0 if self._phase else 0.0,
-                version=self._version,
+                version=self._version, watched=self._watched,
             )

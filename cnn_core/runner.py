@@ -28,6 +28,7 @@ from cnn_core.messages import Message, UserError, msg
 from cnn_core.pipeline import make_dataset, split_indices
 
 log = logging.getLogger(__name__)
+WATCHED_IMAGE = 0  # the test image the live view follows through the first layer (the same every run)
 
 
 class Reporter(Protocol):
@@ -42,6 +43,7 @@ class Reporter(Protocol):
     def batch(self, loss: float, accuracy: float) -> None: ...
     def epoch(self, seconds: float, val_loss: float | None, val_accuracy: float | None) -> None: ...
     def fit_ended(self, fit_seconds: float) -> None: ...
+    def watch(self, watched) -> None: ...  # a cnn_core.metrics.Watched, when the config asks for it
     def should_stop(self) -> bool: ...
 
 
@@ -120,8 +122,10 @@ def run(request, reporter: Reporter) -> Outcome:
         _report_untrained(model, *first, reporter)
     t0 = time.perf_counter()
     if not reporter.should_stop():
-        model.fit(train, epochs=cfg.epochs, validation_data=val, verbose=0, shuffle=False,
-                  callbacks=[training.live_metrics_callback(reporter)])
+        callbacks = [training.live_metrics_callback(reporter)]
+        if cfg.watch and prepared.images is None:  # images in, so the first layer sees a test image
+            callbacks.append(training.watch_callback(model, ds.x_test[WATCHED_IMAGE], reporter))
+        model.fit(train, epochs=cfg.epochs, validation_data=val, verbose=0, shuffle=False, callbacks=callbacks)
     fit_seconds = time.perf_counter() - t0
     reporter.fit_ended(fit_seconds)
     recalibrated = 0

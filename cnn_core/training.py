@@ -23,6 +23,7 @@ from cnn_core.pipeline import make_dataset
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 SCHEDULES = ("constant", "warmup_cosine", "one_cycle")
+WATCH_EVERY_S = 2.0  # the live view's pace: filters change visibly within a few seconds of training
 BN_BATCHES = 8  # batches of training images (of 256) that re-estimate batch norm's statistics: 2,048 images
 
 
@@ -43,6 +44,7 @@ class TrainConfig:
     test_time_flip: bool = False  # score each image as the mean of the model's answers for it and its mirror
     max_train_images: int = 0  # 0: all; a small number for a quick try
     seed: int = 0  # same seed, same weights and data order
+    watch: bool = False  # copy the first layer's filters and one image's maps out every few seconds (live view)
 
     def validate(self) -> TrainConfig:
         """Return self, or raise UserError with a sentence a learner can act on."""
@@ -151,6 +153,39 @@ def live_metrics_callback(reporter):
     return LiveMetrics()
 
 
+def watch_callback(model, image: np.ndarray, reporter, every_s: float = WATCH_EVERY_S):
+    """A Keras callback for the live view: every `every_s` seconds (and at the start and the end)
+    the first convolution's filters and `image`'s feature maps through it go to
+    `reporter.watch`. One image's forward pass through one layer: a millisecond or two. A model
+    without a convolution reports nothing."""
+    import keras
+
+    from cnn_core.metrics import Watched
+
+    conv = next((layer for layer in model.layers if type(layer).__name__ == "Conv2D"), None)
+    probe = keras.Model(model.input, conv.output) if conv is not None else None
+    x = data_mod.to_float(image[None] if image.ndim == 3 else image[None, :, :, None])
+
+    class WatchFirstLayer(keras.callbacks.Callback):
+        def _report(self):
+            self._last = time.perf_counter()
+            if probe is not None:
+                maps = np.asarray(probe(x, training=False))[0]
+                reporter.watch(Watched(reporter.trained_batches, np.array(conv.kernel), maps, image, conv.name))
+
+        def on_train_begin(self, logs=None):
+            self._report()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if time.perf_counter() - self._last >= every_s:
+                self._report()
+
+        def on_train_end(self, logs=None):
+            self._report()
+
+    return WatchFirstLayer()
+
+
 def batch_norm_layers(model) -> list:
     """The model's own trainable BatchNormalization layers (frozen ones keep their statistics)."""
     from keras import layers
@@ -173,7 +208,7 @@ def recalibrate_batch_norm(model, x: np.ndarray, indices: np.ndarray, batch_size
     bns = batch_norm_layers(model)
     if not bns:
         return 0
-    probe = keras.Model(model.inputs, [bn.input for bn in bns])
+    probe = keras.Model(model.input, [bn.input for bn in bns])
     sample = np.random.default_rng(seed).permutation(indices)[: batch_size * batches]
     dummy = np.zeros(len(x), dtype=np.int64)
     sums = [None] * len(bns)

@@ -21,6 +21,9 @@ Sections (README, "Performance", lists the goals):
 - transfer: the bundled ResNet-20 on the five held-out CIFAR-10 classes: all frozen (head on
             features computed once), last stage unfrozen, all unfrozen, and from scratch, same
             epochs; epoch times and the frozen speed-up (goal >= 10x), accuracies.
+- inside:   "Inside the network": one input's every-layer maps (the forward pass, then the pictures
+            and Grad-CAM), a channel's top 9 over 2,000 test images, and the live first-layer view's
+            cost on training (fast MNIST on the sample, with and without, alternated).
 Results are printed and written to artifacts/bench.json.
 """
 
@@ -250,10 +253,53 @@ def bench_transfer(epochs: int, source: str) -> dict:
     return out
 
 
+def bench_inside(reps: int) -> dict:
+    """Inside the network: all layers' maps for one input (forward pass, then the pictures the
+    page draws), a channel's top 9 over 2,000 test images, and the live view's cost: the fast
+    MNIST preset on the sample, with and without it, alternated."""
+    from cnn_core import inside, models, pictures
+
+    out = {}
+    for name in ("fast MNIST", "fast CIFAR-10"):
+        p = presets.TRAIN_PRESETS[name]
+        ds = data.load_dataset(p.config.dataset, "sample")
+        model = models.build_cnn(p.spec, ds.input_shape, ds.num_classes, seed=0)
+        inside.trace(model, ds.x_test[0])  # builds the every-layer model once, as the page's first look does
+        forward, drawing = [], []
+        for i in range(reps):
+            t = time.perf_counter()
+            views = inside.trace(model, ds.x_test[i + 1])
+            t2 = time.perf_counter()
+            for v in views:
+                if v.spatial:
+                    pictures.tiles(v.values[:, :, :32], columns=16)
+            inside.grad_cam(model, ds.x_test[i + 1])
+            drawing.append(time.perf_counter() - t2)
+            forward.append(t2 - t)
+        conv = inside.conv_layer_names(model)[-1]
+        t = time.perf_counter()
+        inside.top_images(model, conv, ds.x_test[:2000])
+        top = time.perf_counter() - t
+        out[name] = {"layers": len(views), "forward_s": round(sorted(forward)[reps // 2], 3),
+                     "pictures_and_grad_cam_s": round(sorted(drawing)[reps // 2], 3),
+                     "top9_over_2000_s": round(top, 2)}
+    out["goal"] = "all maps < 0.5 s; top 9 over 2,000 images < 2 s; live view <= 1.05x"
+    p = presets.TRAIN_PRESETS["fast MNIST"]
+    plain, watched = [], []
+    for _ in range(reps):
+        for watch, times in ((False, plain), (True, watched)):
+            cfg = training.TrainConfig(**{**p.config.__dict__, "source": "sample", "watch": watch})
+            job, _ = run_job(p.spec, cfg)
+            times.append(job.metrics.fit_seconds)
+    out["live_view"] = {"fit_s_without": [round(v, 2) for v in plain], "fit_s_with": [round(v, 2) for v in watched],
+                        "ratio": round(sum(watched) / sum(plain), 3)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Benchmarks of the training engine (see the docstring).")
     ap.add_argument("sections", nargs="*",
-                    default=["overhead", "latency", "cold", "mnist", "memory", "cifar", "transfer"])
+                    default=["overhead", "latency", "cold", "mnist", "memory", "cifar", "transfer", "inside"])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--overhead-images", type=int, default=20_000)
     ap.add_argument("--ref-epochs", type=int, default=3)
@@ -280,6 +326,8 @@ def main() -> None:
             out[s] = bench_transfer(args.transfer_epochs, args.transfer_source)
         elif s == "cifar":
             out[s] = bench_cifar(args.ref_epochs_cifar)
+        elif s == "inside":
+            out[s] = bench_inside(args.reps)
         else:
             sys.exit(f"unknown section {s!r}")
         out[s]["bench_seconds"] = round(time.perf_counter() - t, 1)

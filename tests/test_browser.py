@@ -1,6 +1,7 @@
 """End to end in a real browser: `streamlit run app.py`, Debian's Chromium driven by Playwright."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -198,3 +199,36 @@ def test_the_page_icon_comes_from_this_server(server, page):
     page.wait_for_function("() => document.querySelector('link[rel*=icon]')")
     href = page.evaluate("() => document.querySelector('link[rel*=icon]').href")
     assert href.startswith(server), href  # never fetched from the internet (classrooms are often offline)
+
+
+def _watched_step(page) -> int:
+    text = page.get_by_text(" batches: its filters").first.inner_text()
+    return int(text.split(" after ")[1].split(" batches")[0].replace(",", ""))
+
+
+def test_watch_the_first_layer_learn_then_look_inside_a_mistake(server, page):
+    page.goto(server + "/train")
+    page.get_by_text("Press Train to start").wait_for()
+    page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()
+    epochs = page.get_by_label("Epochs")
+    epochs.fill("4")
+    epochs.press("Enter")
+    page.get_by_text("Watch the first layer learn").click()
+    _idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("() => /after [1-9][0-9,]* batches: its filters/.test(document.body.innerText)",
+                           timeout=120_000)
+    first_step, first = _watched_step(page), page.locator(".st-key-watched_filters").screenshot()
+    page.wait_for_function(f"() => {{ const m = document.body.innerText.match(/after ([0-9,]+) batches: its filters/);"
+                           f" return m && +m[1].replace(/,/g, '') > {first_step}; }}", timeout=120_000)
+    page.wait_for_timeout(500)  # the images of that redraw have loaded
+    assert page.locator(".st-key-watched_filters").screenshot() != first  # the filters have changed
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text("How well did it learn?").wait_for(timeout=120_000)
+    page.get_by_role("tab", name="Mistakes").click()
+    page.get_by_role("button", name="Look inside").first.click()
+    page.get_by_text("Every layer, in order").wait_for(timeout=60_000)  # the inside tab opened by itself
+    expect(page.get_by_text("Where did the model look?")).to_be_visible()
+    expect(page.get_by_text("grad-cam for")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Mistake")).to_have_value(re.compile(" read as "))  # that image
+    expect(page.get_by_text("One value of a feature map, computed by hand")).to_be_visible()

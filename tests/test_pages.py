@@ -278,3 +278,22 @@ def test_the_app_keeps_the_keras_session_between_reruns_of_the_train_page():
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "0 ['Train'] []"
+
+
+def test_look_inside_a_mistake_opens_the_inside_view_on_that_image():
+    at = _run("app_pages/train.py")
+    job = _train_tiny(at)
+    i = int(job.result["wrong"][0])
+    at.button(key=f"train_res_inside_{i}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["train_res_tabs"] == "Inside the network"  # the tab opens by itself
+    assert at.selectbox(key="train_res_inside_mistake").value == i
+    texts = [m.value for m in at.markdown]
+    assert "#### Every layer, in order" in texts and "#### Where did the model look?" in texts
+    for n, layer in enumerate(m for m in job.model.layers if type(m).__name__ != "InputLayer"):
+        assert any(t.startswith(f"**{n + 1}. {layer.name}** · {type(layer).__name__}") for t in texts), layer.name
+    assert any("The network computed" in t for t in texts)  # one value by hand, next to Keras' own
+    assert not at.error
+    job.free_model()
+    at.run()
+    assert any("no longer kept" in info.value for info in at.info)

@@ -89,3 +89,10 @@ def probabilities_figure(probs: np.ndarray, class_names: list) -> go.Figure:
     fig.update_layout(height=250, xaxis=class_axis(class_names), yaxis_range=[0, 1], yaxis_title="probability",
                       margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return fig
+
+
+def values_figure(values: np.ndarray) -> go.Figure:
+    """A dense layer's outputs for one input, one bar per unit."""
+    fig = go.Figure(go.Bar(x=np.arange(1, len(values) + 1), y=values, marker_color="#1f77b4"))
+    fig.update_layout(height=160, xaxis_title="unit", yaxis_title="value", margin={"t": 10, "b": 10, "l": 10, "r": 10})
+    return fig

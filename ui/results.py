@@ -9,8 +9,9 @@ import streamlit as st
 from cnn_core import imaging, models, training
 from cnn_core import spec as spec_mod
 from cnn_core.messages import msg
-from ui import charts, errors
+from ui import charts, errors, inside_view
 
+TABS = ("Confusion matrix", "Per class", "Mistakes", "Try it", "Inside the network", "Download")
 GAP = 0.10  # train and test accuracy further apart than this get a sentence about overfitting
 
 
@@ -37,6 +38,7 @@ def draw_ui(model, ds, key: str) -> None:
     if digit is None:
         st.caption("Nothing drawn yet.")
     else:
+        inside_view.remember_drawing(f"{key}_inside", digit)  # "Inside the network" can follow it through the layers
         _predict_ui(model, ds, digit, "what the model sees")
 
 
@@ -83,7 +85,8 @@ def render(job, key: str) -> None:
         st.caption(str(msg("results.flipped")))
     if job.outcome.batch_norm_recalibrated:
         st.caption(str(msg("results.bn_recalibrated", n=job.outcome.batch_norm_recalibrated)))
-    tabs = st.tabs(["Confusion matrix", "Per class", "Mistakes", "Try it", "Download"])
+    # The tabs track which one is open, so the costly inside view runs only when it is shown.
+    tabs = st.tabs(TABS, key=f"{key}_tabs", on_change="rerun")
     with tabs[0]:
         st.caption("Rows: the true class; columns: what the model said. The diagonal is right.")
         st.plotly_chart(charts.confusion_figure(res["confusion"], ds.class_names), width="stretch")
@@ -95,10 +98,13 @@ def render(job, key: str) -> None:
         wrong = res["wrong"][:24]
         if len(wrong) == 0:
             st.success("No mistakes on the test set.")
+        else:
+            st.caption("'Look inside' follows that image through the network in the 'Inside the network' tab.")
         cols = st.columns(8)
         for n, i in enumerate(wrong):
             cols[n % 8].image(ds.x_test[i], width=72, clamp=True,
                               caption=f"{ds.class_names[ds.y_test[i]]} → {ds.class_names[res['predictions'][i]]}")
+            cols[n % 8].button("Look inside", key=f"{key}_inside_{i}", on_click=_look_inside, args=(key, i))
     with tabs[3]:
         if job.model is None:
             st.caption("This run's model was freed; train again to try it.")
@@ -107,7 +113,16 @@ def render(job, key: str) -> None:
                 draw_ui(job.model, ds, key)
             upload_ui(job.model, ds, key, flip)
     with tabs[4]:
+        if tabs[4].open is not False:
+            inside_view.render(job.model, ds, res, f"{key}_inside")
+    with tabs[5]:
         download_ui(job, key)
+
+
+def _look_inside(key: str, index: int) -> None:
+    """A mistake's "Look inside": that image, in the inside view, with its tab open."""
+    inside_view.choose_mistake(f"{key}_inside", index)
+    st.session_state[f"{key}_tabs"] = TABS[4]
 
 
 def download_ui(job, key: str) -> None:
