@@ -97,15 +97,20 @@ def test_builder_change_a_layer_and_see_the_new_total(server, page):
     assert _total(page) == "25,450"
 
 
+def _train_on_the_sample(page, epochs: int) -> None:
+    """The shipped sample, `epochs` epochs, then Train."""
+    page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()
+    box = page.get_by_label("Epochs")
+    box.fill(str(epochs))
+    box.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Train", exact=True).click()
+
+
 def test_train_live_chart_then_stop(server, page):
     page.goto(server + "/train")
     page.get_by_text("Press Train to start").wait_for()
-    page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()
-    epochs = page.get_by_label("Epochs")
-    epochs.fill("5")
-    epochs.press("Enter")
-    page.wait_for_timeout(500)
-    page.get_by_role("button", name="Train", exact=True).click()
+    _train_on_the_sample(page, epochs=5)
     # the live panel redraws about once a second: wait for the chart of this run (not the empty one)
     page.locator(".st-key-train_chart [data-testid=stPlotlyChart]").wait_for(timeout=120_000)
     page.wait_for_function(
@@ -142,12 +147,7 @@ def test_a_preset_sets_the_dataset_it_was_measured_on(server, page):
     page.get_by_text("CPU-tuned presets").click()
     page.get_by_role("button", name="Use it").nth(1).click()  # fast CIFAR-10
     expect(page.get_by_role("combobox", name="Dataset")).to_have_value("CIFAR-10 (32x32x3 photos)")
-    page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()
-    epochs = page.get_by_label("Epochs")
-    epochs.fill("1")
-    epochs.press("Enter")
-    page.wait_for_timeout(500)
-    page.get_by_role("button", name="Train", exact=True).click()
+    _train_on_the_sample(page, epochs=1)
     page.get_by_text("Training on the shipped sample of CIFAR-10").wait_for(timeout=120_000)
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("Stopped after").wait_for(timeout=120_000)
@@ -209,13 +209,9 @@ def _watched_step(page) -> int:
 def test_watch_the_first_layer_learn_then_look_inside_a_mistake(server, page):
     page.goto(server + "/train")
     page.get_by_text("Press Train to start").wait_for()
-    page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()
-    epochs = page.get_by_label("Epochs")
-    epochs.fill("4")
-    epochs.press("Enter")
     page.get_by_text("Watch the first layer learn").click()
     _idle(page)
-    page.get_by_role("button", name="Train", exact=True).click()
+    _train_on_the_sample(page, epochs=4)
     page.wait_for_function("() => /after [1-9][0-9,]* batches: its filters/.test(document.body.innerText)",
                            timeout=120_000)
     first_step, first = _watched_step(page), page.locator(".st-key-watched_filters").screenshot()

@@ -1,5 +1,6 @@
 """The training engine on tiny budgets: live metrics, stop within one batch, the queue, errors."""
 
+import sys
 import threading
 import time
 
@@ -237,3 +238,36 @@ def test_a_finished_run_leaves_no_graph_functions_behind():
     before = set(context.context().list_function_names())
     run_to_the_end()
     assert set(context.context().list_function_names()) - before == set()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_training_yields_the_cpu_to_pages(monkeypatch):
+    """A class trains while others use the labs: a job's thread runs at a higher nice value than
+    the server's page threads ($CNN_TRAIN_NICE), so a page's rerun does not queue behind it."""
+    import os
+
+    monkeypatch.setenv("CNN_TRAIN_NICE", "7")
+    ex = executors.LocalExecutor(1)
+    job = _job(TINY, _cfg(epochs=20, max_train_images=0), ex, label="nice-check")
+    deadline = time.time() + 120
+    while job.snapshot().step < 1 and time.time() < deadline:
+        time.sleep(0.05)
+    thread = next(t for t in threading.enumerate() if t.name == "training-nice-check")
+    assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == 7
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < 7  # pages keep theirs
+    job.stop()
+    assert job.wait(120)
+
+
+def test_the_servers_warm_up_takes_whats_loaded_out_of_full_garbage_collections():
+    """A full collection over TensorFlow, Keras and Streamlit's objects held the interpreter lock
+    ~0.2 s; after the warm-up those objects are frozen, so a page never waits on that."""
+    import subprocess
+
+    code = ("import os, gc; os.environ['CNN_WARM_UP'] = '1';"
+            "from cnn_core import warmup; assert warmup.start_in_background(); assert warmup.done.wait(300);"
+            "gc.collect(); print(gc.get_freeze_count(), len(gc.get_objects()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    frozen, scanned = map(int, out.stdout.split())
+    assert frozen > 100_000 and scanned < frozen / 10  # a full collection now scans a tenth or less
