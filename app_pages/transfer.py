@@ -6,7 +6,7 @@ import streamlit as st
 from cnn_core import training, transfer
 from cnn_core.jobs import Job
 from cnn_core.messages import UserError
-from ui import charts, job_panel
+from ui import charts, inside_view, job_panel
 
 KEY, RUNS = "transfer_job", "transfer_runs"
 
@@ -100,7 +100,7 @@ def live(job) -> None:
 
 
 def record(job) -> None:
-    """The run's numbers into the runs table; then its model is freed (the table is what stays)."""
+    """The run's numbers into the runs table (what stays; the latest run keeps its model to look inside)."""
     if job.result is None:
         return
     request, snap = job.request, job.snapshot()
@@ -110,11 +110,13 @@ def record(job) -> None:
         "ms per step": round(1000 * job.metrics.fit_seconds / max(snap.step, 1), 1),
         "test accuracy": job.result["accuracy"],
         "batch norm": "training=True" if request.frozen_bn_training and not request.scratch else "inference"})
-    job.free_model()
 
 
-job_panel.panel(KEY, start, start_label="Train", live=live, on_done=record,
-                disabled_reason="" if available else "The chosen backbone's weights are not on this computer.")
+last = job_panel.panel(KEY, start, start_label="Train", live=live, on_done=record,
+                       disabled_reason="" if available else "The chosen backbone's weights are not on this computer.")
+if last is not None and not last.active and last.result is not None and st.toggle(
+        f"Look inside the last run's model ({last.label})", key="transfer_inside"):
+    inside_view.render(last.model, last.outcome.images, last.result, "transfer_inside")
 
 runs = st.session_state.get(RUNS, [])
 if runs:

@@ -53,7 +53,11 @@ def server():
         pytest.fail("streamlit did not start within 60 s")
     yield url
     proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:  # seen once in a full run: a script thread still busy; not what is tested here
+        proc.kill()
+        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

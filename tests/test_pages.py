@@ -229,6 +229,11 @@ def test_pooling_experiment_page_runs_and_shows_the_table():
     table = at.dataframe[0].value
     assert list(table["pooling"]) == ["max", "avg"]
     assert any("One seed only" in m.value for m in at.markdown)
+    at.toggle(key="poolx_inside").set_value(True).run()  # both models, one image, side by side
+    assert not at.exception and not at.error
+    texts = [m.value for m in at.markdown]
+    assert any(t.startswith("**max pooling**: ") for t in texts) and any(t.startswith("**avg pooling**: ") for t in texts)
+    assert any("MaxPooling2D" in t and "AveragePooling2D" in t for t in texts)  # the pooling layers, in one row
 
 
 def test_transfer_page_toggles_change_counts_but_not_the_total():
@@ -259,6 +264,11 @@ def test_transfer_page_trains_and_fills_the_runs_table():
     runs = at.session_state["transfer_runs"]
     assert len(runs) == 1 and runs[0]["configuration"] == "all frozen (head only)"
     assert runs[0]["trainable parameters"] == 325 and 0 <= runs[0]["test accuracy"] <= 1
+    at.toggle(key="transfer_inside").set_value(True).run()  # inside the ResNet-20 it trained
+    assert not at.exception and not at.error
+    texts = [m.value for m in at.markdown]
+    assert "#### Where did the model look?" in texts
+    assert any(t.startswith("Grad-CAM on **stage3_block3_out**") for t in texts)
 
 
 def test_the_app_keeps_the_keras_session_between_reruns_of_the_train_page():

@@ -226,3 +226,36 @@ def first_layer_live(watched) -> None:
     st.caption("Look for: at the start the filters are random noise and the maps blur the digit; within "
                "a few hundred batches the filters turn into edge and stroke detectors, and each map lights "
                "up one kind of edge.")
+
+
+# ---------------------------------------------------------------- two models, one input
+def side_by_side(models: dict, ds, key: str) -> None:
+    """The same test image through models that differ in one thing (max against average
+    pooling): each layer's output next to the other's, the predictions on top."""
+    models = {label: m for label, m in models.items() if m is not None}
+    if len(models) < 2:
+        st.info(str(msg("inside.model_freed")))
+        return
+    n = len(ds.x_test)
+    i = int(st.number_input(f"Test image (0 to {n - 1:,})", 0, n - 1, value=0, key=f"{key}_index"))
+    image = ds.x_test[i]
+    with errors.shown():
+        traces = {label: inside.trace(m, image) for label, m in models.items()}
+        cols = st.columns([1] + [2] * len(traces))
+        cols[0].image(pictures.enlarge(image, 140), caption=f"a {ds.class_names[ds.y_test[i]]}", clamp=True)
+        for col, (label, views) in zip(cols[1:], traces.items(), strict=True):
+            probs = views[-1].values
+            col.markdown(f"**{label}**: {ds.class_names[int(probs.argmax())]} ({probs.max():.0%})")
+        st.caption("Look for: after max pooling the strongest responses survive (sharp, bright spots); "
+                   "after average pooling they are spread out and dimmer. Layers before the first pooling "
+                   "are identical: same weights at the start, same data, only the pooling differs.")
+        for n_layer, layer_views in enumerate(zip(*traces.values(), strict=True), start=1):
+            if not layer_views[0].spatial:
+                continue
+            st.markdown(f"**{n_layer}.** " + " | ".join(f"{v.name} · {v.kind} · {' x '.join(map(str, v.shape))}"
+                                                           for v in layer_views))
+            cols = st.columns(len(layer_views))
+            for col, view in zip(cols, layer_views, strict=True):
+                k = min(16, view.shape[2])
+                col.image(pictures.tiles(view.values[:, :, :k], columns=8), clamp=True,
+                          caption=f"channels 1-{k} of {view.shape[2]}")
