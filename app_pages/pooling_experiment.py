@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnn_core import data, experiments, training
 from cnn_core import spec as spec_mod
-from ui import charts, inside_view, job_panel, state
+from ui import charts, inside_compare, job_panel, state
 
 KEY = "poolx_experiment"
 
@@ -68,4 +68,4 @@ if exp is not None and not exp.active:
         if all(job.result is not None for job in pair.values()) and st.toggle(
                 f"Look inside both models (seed {first}) with the same image", key="poolx_inside"):
             images = next(iter(pair.values())).outcome.images
-            inside_view.side_by_side({label: job.model for label, job in pair.items()}, images, "poolx_inside")
+            inside_compare.side_by_side({label: job.model for label, job in pair.items()}, images, "poolx_inside")

@@ -6,7 +6,7 @@ from cnn_core import data, metrics, presets, runner, training
 from cnn_core import spec as spec_mod
 from cnn_core.jobs import Job
 from cnn_core.messages import UserError
-from ui import charts, device, errors, inside_view, job_panel, results, state
+from ui import charts, device, errors, inside_live, job_panel, results, state
 
 KEY = "train_job"
 HISTORY = "train_history"
@@ -111,7 +111,7 @@ def live_chart(job) -> None:
     if snap.steps:
         st.plotly_chart(charts.training_figure(snap), width="stretch", key="train_chart")
     if snap.watched is not None:
-        inside_view.first_layer_live(snap.watched)
+        inside_live.first_layer_live(snap.watched)
 
 
 def empty_chart() -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from cnn_core import conv
 from cnn_core import data as data_mod
-from cnn_core.messages import UserError
+from cnn_core.messages import Message, UserError, msg
 
 TOP_K = 9
 
@@ -42,6 +42,25 @@ class LayerView:
         """A feature map (height x width x channels) rather than a vector."""
         return len(self.shape) == 3
 
+    @property
+    def details(self) -> str:
+        """'Conv2D · 13 x 13 x 32 · 544 parameters'."""
+        return f"{self.kind} · {' x '.join(map(str, self.shape))} · {self.params:,} parameters"
+
+    def first_channels(self, limit: int | None):
+        """The first `limit` channels' maps (all when None) and the caption that says so."""
+        c = self.shape[2]
+        k = c if limit is None else min(limit, c)
+        return self.values[:, :, :k], msg("inside.channels", k=k, c=c, low=float(self.values.min()),
+                                          high=float(self.values.max()))
+
+
+def spatial_rows(traces: dict) -> list[tuple[int, tuple]]:
+    """Models of one architecture traced on one input: (position, one view per model) for every
+    layer with feature maps, so their outputs can be drawn side by side."""
+    rows = zip(*traces.values(), strict=True)
+    return [(n, views) for n, views in enumerate(rows, start=1) if views[0].spatial]
+
 
 @dataclass(frozen=True)
 class WindowArithmetic:
@@ -57,6 +76,11 @@ class WindowArithmetic:
     value: float  # activation(total): the feature map's value there
     corner: tuple[int, int]  # the window's top-left in padded input coordinates
 
+    def sentence(self, network_value: float) -> Message:
+        """The sum written out, next to the value the network itself computed there."""
+        return msg("inside.arithmetic", n=self.products.size, products=float(self.products.sum()), bias=self.bias,
+                   total=self.total, activation=self.activation, value=self.value, network=float(network_value))
+
 
 @dataclass(frozen=True)
 class Heatmap:
@@ -66,6 +90,12 @@ class Heatmap:
     layer: str  # the layer it was computed on, or "input" for a saliency map
     method: str  # "grad-cam" or "saliency"
     class_index: int
+
+    def explanation(self, class_name: str) -> Message:
+        if self.method == "saliency":
+            return msg("inside.saliency", cls=class_name)
+        h, w = self.values.shape
+        return msg("inside.grad_cam", layer=self.layer, h=h, w=w, cls=class_name)
 
 
 _PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its every-layer model
@@ -134,6 +164,12 @@ def filters(model, layer_name: str) -> tuple[np.ndarray, np.ndarray | None]:
     layer = _conv_layer(model, layer_name)
     bias = np.asarray(layer.bias) if layer.use_bias else None
     return np.asarray(layer.kernel), bias
+
+
+def filters_caption(model, layer_name: str) -> Message:
+    kernel, _ = filters(model, layer_name)
+    kind = "inside.filters_colour" if kernel.shape[2] == 3 else "inside.filters_grey"
+    return msg(kind, n=kernel.shape[3], layer=layer_name, k=kernel.shape[0])
 
 
 def window_arithmetic(model, layer_name: str, image: np.ndarray, channel: int, row: int, col: int) -> WindowArithmetic:

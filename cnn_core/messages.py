@@ -193,6 +193,35 @@ CATALOG: dict[str, str | tuple[str, str]] = {
     "inside.no_position": N_("There is no output at row {row}, column {col}, channel {channel}: the map is {h}x{w} with {n} channels."),
     "inside.model_freed": N_("This run's model is no longer kept (only the last few runs keep theirs): train again to look inside."),
     "inside.no_image": N_("Draw a digit or upload an image first."),
+    "inside.grad_cam": N_("Grad-CAM on **{layer}** ({h}x{w}): each of its channels weighted by how much the score "
+                          "for '{cls}' rises with it, summed, and the negative parts dropped; stretched to the "
+                          "image's size. Yellow is where the evidence for this class is."),
+    "inside.saliency": N_("This model has no convolution, so this is a saliency map: how much the score for "
+                          "'{cls}' changes with each pixel."),
+    "inside.heat_look_for": N_("Look for: does the heat sit on the object (the strokes of a digit) or on the "
+                               "background? Pick another class to see what speaks for it."),
+    "inside.layers_look_for": N_("Each small map is one channel, scaled to its own range (white = its highest "
+                                 "value). Look for: early layers keep the shape of the input; deeper ones are "
+                                 "smaller, with more channels, each answering a pattern somewhere in the image."),
+    "inside.channels": N_("channels 1-{k} of {c}; values from {low:.2f} to {high:.2f}"),
+    "inside.filters_colour": N_("The {n} filters of **{layer}**, the weights training found ({k}x{k}, in colour: "
+                                "what colour and edge each looks for)."),
+    "inside.filters_grey": N_("The {n} filters of **{layer}**, the weights training found ({k}x{k}; light = "
+                              "positive weight)."),
+    "inside.more_inputs": N_("... and {more} more input channels: this filter has {k}x{k}x{cin} = {weights:,} weights."),
+    "inside.arithmetic": N_("Sum of all {n:,} products **{products:.4f}** + bias **{bias:.4f}** = **{total:.4f}**; "
+                            "after {activation}: **{value:.4f}**. The network computed **{network:.4f}** there: the "
+                            "convolution lab's arithmetic, on the weights training learned."),
+    "inside.top_images": N_("The {k} of the first {n:,} test images with the highest mean value in channel "
+                            "{channel} of {layer}, strongest first. Look for what they share: a stroke direction, "
+                            "a colour, a texture. Deeper layers answer larger, more specific patterns."),
+    "inside.live_look_for": N_("Look for: at the start the filters are random noise and the maps blur the digit; "
+                               "within a few hundred batches the filters turn into edge and stroke detectors, and "
+                               "each map lights up one kind of edge."),
+    "inside.pooling_look_for": N_("Look for: after max pooling the strongest responses survive (sharp, bright "
+                                  "spots); after average pooling they are spread out and dimmer. Layers before the "
+                                  "first pooling are identical: same weights at the start, same data, only the "
+                                  "pooling differs."),
     # ---------------------------------------------------------------- quiz
     "quiz.bank_missing_key": N_("{where} has no {key}."),
     "quiz.bank_topic": N_("{where} has an unknown topic {value!r}."),

@@ -98,20 +98,11 @@ def _where_it_looked(model, ds, image, views, key: str) -> None:
     c = st.selectbox("For the class", range(len(ds.class_names)), index=predicted, key=f"{key}_cam_class",
                      format_func=lambda j: ds.class_names[j] + (" (its prediction)" if j == predicted else ""))
     heat = inside.grad_cam(model, image, c)
-    big = inside.upsample(heat.values, image.shape[:2])
     c1, c2 = st.columns([1, 2])
-    c1.image(pictures.enlarge(pictures.overlay(image, big), 224), clamp=True,
-             caption=f"{heat.method} for '{ds.class_names[c]}'")
-    if heat.method == "grad-cam":
-        h, w = heat.values.shape
-        c2.markdown(f"Grad-CAM on **{heat.layer}** ({h}x{w}): each of its channels weighted by how much "
-                    f"the score for '{ds.class_names[c]}' rises with it, summed, and the negative parts "
-                    "dropped; stretched to the image's size. Yellow is where the evidence for this class is.")
-    else:
-        c2.markdown("This model has no convolution, so this is a saliency map: how much the score for "
-                    f"'{ds.class_names[c]}' changes with each pixel.")
-    c2.caption("Look for: does the heat sit on the object (the strokes of a digit) or on the background? "
-               "Pick another class to see what speaks for it.")
+    c1.image(pictures.enlarge(pictures.overlay(image, inside.upsample(heat.values, image.shape[:2])), 224),
+             clamp=True, caption=f"{heat.method} for '{ds.class_names[c]}'")
+    c2.markdown(str(heat.explanation(ds.class_names[c])))
+    c2.caption(str(msg("inside.heat_look_for")))
 
 
 # ---------------------------------------------------------------- every layer
@@ -119,21 +110,13 @@ def _layers(views, key: str) -> None:
     st.markdown("#### Every layer, in order")
     shown = CHANNELS_SHOWN[st.radio("Feature maps per layer", list(CHANNELS_SHOWN), horizontal=True,
                                     key=f"{key}_channels")]
-    st.caption("Each small map is one channel, scaled to its own range (white = its highest value). "
-               "Look for: early layers keep the shape of the input; deeper ones are smaller, with more "
-               "channels, each answering a pattern somewhere in the image.")
+    st.caption(str(msg("inside.layers_look_for")))
     for n, view in enumerate(views, start=1):
-        title = f"**{n}. {view.name}** · {view.kind} · {' x '.join(map(str, view.shape))} · {view.params:,} parameters"
+        st.markdown(f"**{n}. {view.name}** · {view.details}" + (" · the probabilities" if n == len(views) else ""))
         if view.spatial:
-            c = view.shape[2]
-            k = c if shown is None else min(shown, c)
-            st.markdown(title)
-            st.image(pictures.tiles(view.values[:, :, :k], columns=16 if k > 16 else 8),
-                     caption=f"channels 1-{k} of {c}; values from {view.values.min():.2f} to {view.values.max():.2f}")
-        elif n == len(views):
-            st.markdown(title + " · the probabilities")
-        else:
-            st.markdown(title)
+            maps, caption = view.first_channels(shown)
+            st.image(pictures.tiles(maps, columns=16 if maps.shape[2] > 16 else 8), caption=str(caption))
+        elif n < len(views):
             st.plotly_chart(charts.values_figure(view.values), width="stretch", key=f"{key}_bars_{n}")
 
 
@@ -144,13 +127,8 @@ def _filters(model, image, views, key: str) -> None:
         st.caption("This model has no convolution, so it has no filters to show.")
         return
     st.markdown("#### The learned filters")
-    first = names[0]
-    kernel, _ = inside.filters(model, first)
-    colour = kernel.shape[2] == 3
-    st.caption(f"The {kernel.shape[3]} filters of **{first}**, the weights training found "
-               f"({kernel.shape[0]}x{kernel.shape[1]}" + (", in colour: what colour and edge each looks for)."
-                                                         if colour else "; light = positive weight)."))
-    images = pictures.filter_images(kernel)
+    st.caption(str(inside.filters_caption(model, names[0])))
+    images = pictures.filter_images(inside.filters(model, names[0])[0])
     for start in range(0, len(images), 16):
         cols = st.columns(16)
         for j, img in enumerate(images[start:start + 16]):
@@ -170,19 +148,15 @@ def _filters(model, image, views, key: str) -> None:
     left.image(pictures.tiles(by_name[layer].values[:, :, int(channel):int(channel) + 1], min_side=160),
                caption=f"the feature map of filter {int(channel) + 1} ({h}x{w})")
     with right:
-        shown_in = range(min(cin, 3))
-        for c in shown_in:
+        for c in range(min(cin, 3)):
             st.caption(f"input channel {c + 1} of {cin}: window values, the filter's weights, their products")
             a, b, p = st.columns(3)
             a.dataframe(_grid(arith.window[:, :, c]), hide_index=True)
             b.dataframe(_grid(arith.weights[:, :, c]), hide_index=True)
             p.dataframe(_grid(arith.products[:, :, c]), hide_index=True)
         if cin > 3:
-            st.caption(f"... and {cin - 3} more input channels: this filter has {k}x{k}x{cin} = {k * k * cin:,} weights.")
-    st.markdown(f"Sum of all {arith.products.size:,} products **{arith.products.sum():.4f}** + bias "
-                f"**{arith.bias:.4f}** = **{arith.total:.4f}**; after {arith.activation}: **{arith.value:.4f}**. "
-                f"The network computed **{by_name[layer].values[int(row), int(col), int(channel)]:.4f}** there: "
-                "the convolution lab's arithmetic, on the weights training learned.")
+            st.caption(str(msg("inside.more_inputs", more=cin - 3, k=k, cin=cin, weights=k * k * cin)))
+    st.markdown(str(arith.sentence(by_name[layer].values[int(row), int(col), int(channel)])))
 
 
 def _grid(values: np.ndarray) -> pd.DataFrame:
@@ -205,57 +179,4 @@ def _channel_favourites(model, ds, views, key: str) -> None:
     cols = st.columns(inside.TOP_K)
     for j, i in enumerate(top[int(channel)]):
         cols[j].image(pictures.enlarge(sample[i], 96), caption=ds.class_names[ds.y_test[i]], clamp=True)
-    st.caption(f"The {inside.TOP_K} of the first {len(sample):,} test images with the highest mean value in "
-               f"channel {int(channel) + 1} of {layer}, strongest first. Look for what they share: a stroke "
-               "direction, a colour, a texture. Deeper layers answer larger, more specific patterns.")
-
-
-# ---------------------------------------------------------------- live, while it trains
-def first_layer_live(watched) -> None:
-    """The first convolution's filters and one test image's maps as they are now (a
-    cnn_core.metrics.Watched, redrawn by the job panel's live view)."""
-    st.markdown(f"**{watched.layer} after {watched.step:,} batches**: its filters, and what they make of one test image")
-    filters = pictures.filter_images(watched.kernel, min_side=32)
-    cols = st.container(key="watched_filters").columns(16)
-    for j, img in enumerate(filters[:32]):
-        cols[j % 16].image(img, clamp=True)
-    c1, c2 = st.columns([1, 5])
-    c1.image(pictures.enlarge(watched.image, 96), clamp=True, caption="the test image")
-    c2.image(pictures.tiles(watched.maps[:, :, :32], columns=16, min_side=40),
-             caption="its feature maps, one per filter (each scaled to its own range)")
-    st.caption("Look for: at the start the filters are random noise and the maps blur the digit; within "
-               "a few hundred batches the filters turn into edge and stroke detectors, and each map lights "
-               "up one kind of edge.")
-
-
-# ---------------------------------------------------------------- two models, one input
-def side_by_side(models: dict, ds, key: str) -> None:
-    """The same test image through models that differ in one thing (max against average
-    pooling): each layer's output next to the other's, the predictions on top."""
-    models = {label: m for label, m in models.items() if m is not None}
-    if len(models) < 2:
-        st.info(str(msg("inside.model_freed")))
-        return
-    n = len(ds.x_test)
-    i = int(st.number_input(f"Test image (0 to {n - 1:,})", 0, n - 1, value=0, key=f"{key}_index"))
-    image = ds.x_test[i]
-    with errors.shown():
-        traces = {label: inside.trace(m, image) for label, m in models.items()}
-        cols = st.columns([1] + [2] * len(traces))
-        cols[0].image(pictures.enlarge(image, 140), caption=f"a {ds.class_names[ds.y_test[i]]}", clamp=True)
-        for col, (label, views) in zip(cols[1:], traces.items(), strict=True):
-            probs = views[-1].values
-            col.markdown(f"**{label}**: {ds.class_names[int(probs.argmax())]} ({probs.max():.0%})")
-        st.caption("Look for: after max pooling the strongest responses survive (sharp, bright spots); "
-                   "after average pooling they are spread out and dimmer. Layers before the first pooling "
-                   "are identical: same weights at the start, same data, only the pooling differs.")
-        for n_layer, layer_views in enumerate(zip(*traces.values(), strict=True), start=1):
-            if not layer_views[0].spatial:
-                continue
-            st.markdown(f"**{n_layer}.** " + " | ".join(f"{v.name} · {v.kind} · {' x '.join(map(str, v.shape))}"
-                                                           for v in layer_views))
-            cols = st.columns(len(layer_views))
-            for col, view in zip(cols, layer_views, strict=True):
-                k = min(16, view.shape[2])
-                col.image(pictures.tiles(view.values[:, :, :k], columns=8), clamp=True,
-                          caption=f"channels 1-{k} of {view.shape[2]}")
+    st.caption(str(msg("inside.top_images", k=inside.TOP_K, n=len(sample), channel=int(channel) + 1, layer=layer)))
