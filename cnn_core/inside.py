@@ -102,7 +102,8 @@ _PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its
 _TOP: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {(layer, images): result}
 
 
-def _batch(image: np.ndarray) -> np.ndarray:
+def as_batch(image: np.ndarray) -> np.ndarray:
+    """One uint8 image (H, W[, C]) as the float batch of one the models read."""
     image = np.asarray(image)
     if image.ndim == 2:
         image = image[:, :, None]
@@ -129,7 +130,7 @@ def _probe(model):
 def trace(model, image: np.ndarray) -> list[LayerView]:
     """Every layer's output for `image`, in the model's order: one forward pass."""
     _check_input(model, image)
-    outputs = _probe(model)(_batch(image), training=False)
+    outputs = _probe(model)(as_batch(image), training=False)
     views = []
     for layer, out in zip(shown_layers(model), outputs, strict=True):
         values = np.asarray(out)[0]
@@ -179,7 +180,7 @@ def window_arithmetic(model, layer_name: str, image: np.ndarray, channel: int, r
     layer = _conv_layer(model, layer_name)
     _check_input(model, image)
     kernel, bias = filters(model, layer_name)
-    layer_input = np.asarray(keras.Model(model.input, layer.input)(_batch(image), training=False))[0]
+    layer_input = np.asarray(keras.Model(model.input, layer.input)(as_batch(image), training=False))[0]
     k, stride, padding = kernel.shape[0], layer.strides[0], layer.padding
     out_h, out_w = (int(s) for s in layer.output.shape[1:3])
     if not (0 <= channel < kernel.shape[3] and 0 <= row < out_h and 0 <= col < out_w):
@@ -253,7 +254,7 @@ def grad_cam(model, image: np.ndarray, class_index: int | None = None) -> Heatma
     import tensorflow as tf
 
     _check_input(model, image)
-    x = tf.constant(_batch(image))
+    x = tf.constant(as_batch(image))
     logits_from = _logit_input(model)
     layer_name = grad_cam_layer(model)
     if layer_name is None:

@@ -160,18 +160,21 @@ def watch_callback(model, image: np.ndarray, reporter, every_s: float = WATCH_EV
     without a convolution reports nothing."""
     import keras
 
+    from cnn_core import inside
     from cnn_core.metrics import Watched
 
-    conv = next((layer for layer in model.layers if type(layer).__name__ == "Conv2D"), None)
+    names = inside.conv_layer_names(model)
+    conv = model.get_layer(names[0]) if names else None
     probe = keras.Model(model.input, conv.output) if conv is not None else None
-    x = data_mod.to_float(image[None] if image.ndim == 3 else image[None, :, :, None])
+    x = inside.as_batch(image)
 
     class WatchFirstLayer(keras.callbacks.Callback):
         def _report(self):
             self._last = time.perf_counter()
             if probe is not None:
                 maps = np.asarray(probe(x, training=False))[0]
-                reporter.watch(Watched(reporter.trained_batches, np.array(conv.kernel), maps, image, conv.name))
+                reporter.watch(Watched(reporter.trained_batches, inside.filters(model, conv.name)[0].copy(), maps, image,
+                                    conv.name))
 
         def on_train_begin(self, logs=None):
             self._report()
