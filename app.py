@@ -1,4 +1,4 @@
-"""CNN classroom dashboard: `streamlit run app.py`. Routes to the pages; no model code here."""
+"""CNN classroom dashboard: `python serve.py` (or `streamlit run app.py`). Routes to the pages; no model code here."""
 
 from pathlib import Path
 

@@ -7,7 +7,7 @@ Sections (README, "Performance", lists the goals):
 - overhead: a job (live callback, stop flag, local executor) vs bare `model.fit(verbose=0)`, same model, data
   and epochs, alternated to even out a noisy machine.
 - latency:  seconds from Job.start() to the first loss point, the dataset already loaded.
-- cold:     a fresh `streamlit run app.py` server, the Train page opened in Chromium and Train
+- cold:     a fresh `python serve.py` server (the README's start command), the Train page opened in Chromium and Train
             pressed as soon as it shows (and, in a second fresh server, after 5 s): seconds from the
             click to the loss chart on screen. The first training of a server used to take 7.5 s.
 - mnist:    the "fast MNIST" preset to its test accuracy, against the Keras "Simple MNIST convnet"

@@ -3,7 +3,7 @@
     python scripts/load_test.py                      # 30 sessions, 5 of them closed while queued
     python scripts/load_test.py --sessions 10 --close 2 --settle 150
 
-It starts `streamlit run app.py` on a free port (Debian's Chromium, driven by Playwright, is the
+It starts `python serve.py` (the README's start command) on a free port (Debian's Chromium, driven by Playwright, is the
 class), lets one learner train once and leave (so TensorFlow, the dataset and plotly are loaded:
 the baseline), then opens N sessions on the Train page, presses Train in all of them within a
 fraction of a second (the shipped MNIST sample, 1 epoch each), closes the last `--close` tabs
@@ -56,7 +56,7 @@ def free_port() -> int:
 
 
 class Server:
-    """`streamlit run app.py` in a subprocess, with its log and a resident-memory sampler."""
+    """`python serve.py` (the README's start command) in a subprocess, with its log and a resident-memory sampler."""
 
     def __init__(self, log_path: Path):
         self.port = free_port()
@@ -64,7 +64,7 @@ class Server:
         self.log_path = log_path
         env = {**os.environ, "CNN_WARM_UP": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "serve.py", "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1", "--logger.level", "info"],
             cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT, env=env)
         self.peak_mb = 0.0
