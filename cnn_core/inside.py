@@ -100,6 +100,7 @@ class Heatmap:
 
 _PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its every-layer model
 _TOP: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {(layer, images): result}
+_LAYER_INPUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {layer name: model to its input}
 
 
 def as_batch(image: np.ndarray) -> np.ndarray:
@@ -125,6 +126,17 @@ def _probe(model):
         probe = keras.Model(model.input, [layer.output for layer in shown_layers(model)])
         _PROBES[model] = probe
     return probe
+
+
+def _input_of(model, layer):
+    """A model from `model`'s input to what `layer` reads, built once per model and layer (a
+    learner clicking through values reruns the page each time)."""
+    per_layer = _LAYER_INPUTS.setdefault(model, {})
+    if layer.name not in per_layer:
+        import keras
+
+        per_layer[layer.name] = keras.Model(model.input, layer.input)
+    return per_layer[layer.name]
 
 
 def trace(model, image: np.ndarray) -> list[LayerView]:
@@ -180,7 +192,7 @@ def window_arithmetic(model, layer_name: str, image: np.ndarray, channel: int, r
     layer = _conv_layer(model, layer_name)
     _check_input(model, image)
     kernel, bias = filters(model, layer_name)
-    layer_input = np.asarray(keras.Model(model.input, layer.input)(as_batch(image), training=False))[0]
+    layer_input = np.asarray(_input_of(model, layer)(as_batch(image), training=False))[0]
     k, stride, padding = kernel.shape[0], layer.strides[0], layer.padding
     out_h, out_w = (int(s) for s in layer.output.shape[1:3])
     if not (0 <= channel < kernel.shape[3] and 0 <= row < out_h and 0 <= col < out_w):

@@ -208,7 +208,16 @@ CATALOG: dict[str, str | tuple[str, str]] = {
                                 "what colour and edge each looks for)."),
     "inside.filters_grey": N_("The {n} filters of **{layer}**, the weights training found ({k}x{k}; light = "
                               "positive weight)."),
-    "inside.more_inputs": N_("... and {more} more input channels: this filter has {k}x{k}x{cin} = {weights:,} weights."),
+    "inside.pick_value": N_("Click a map on the right to pick its filter ({shown} of **{layer}**'s {n} maps), then "
+                            "a value in filter {filter}'s map, enlarged on the left, or type its filter, row and "
+                            "column above. Light = high; each map on its own scale; the outlined square is the "
+                            "value computed below."),
+    "inside.filter_weights": N_("Filter {filter} of **{layer}**: its {k}x{k} weights for each of its {cin} input "
+                                "channels (light = positive, all on one scale), and its bias {bias:.4f}. It made the "
+                                "feature map the value was picked from."),
+    "inside.window_numbers": N_("Input channel {channel} of {cin}: the window of the layer's input, the filter's "
+                                "weights for that channel, and their products."),
+    "inside.channel_sum": N_("This channel's products add up to {part:.4f}; all {cin} channels' add up to {total:.4f}."),
     "inside.arithmetic": N_("Sum of all {n:,} products **{products:.4f}** + bias **{bias:.4f}** = **{total:.4f}**; "
                             "after {activation}: **{value:.4f}**. The network computed **{network:.4f}** there: the "
                             "convolution lab's arithmetic, on the weights training learned."),

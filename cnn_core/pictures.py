@@ -29,9 +29,10 @@ def enlarge(image: np.ndarray, min_side: int) -> np.ndarray:
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
-def tiles(values: np.ndarray, columns: int = 8, min_side: int = 48) -> np.ndarray:
-    """Feature maps (h, w, C) as one grey uint8 picture: C tiles in rows of `columns`."""
-    scaled = scale_each(values)
+def tiles(values: np.ndarray, columns: int = 8, min_side: int = 48, together: bool = False) -> np.ndarray:
+    """Feature maps (h, w, C) as one grey uint8 picture: C tiles in rows of `columns`, each
+    scaled to its own range, or all to one (`together`: a filter's weights, which are compared)."""
+    scaled = scale_each(values) if not together else scale_each(np.asarray(values).reshape(-1, 1)).reshape(np.shape(values))
     h, w, c = scaled.shape
     columns = max(1, min(columns, c))
     rows = -(-c // columns)

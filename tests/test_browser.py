@@ -1,4 +1,4 @@
-"""End to end in a real browser: `streamlit run app.py`, Debian's Chromium driven by Playwright."""
+"""End to end in a real browser: `python serve.py` (the README's start command), Debian's Chromium driven by Playwright."""
 
 import os
 import re
@@ -35,7 +35,7 @@ def server():
     port = _free_port()
     log = open(ROOT / ".cache" / "streamlit-e2e.log", "w") if (ROOT / ".cache").is_dir() else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "CNN_WARM_UP": "1"},
@@ -232,3 +232,29 @@ def test_watch_the_first_layer_learn_then_look_inside_a_mistake(server, page):
     expect(page.get_by_text("grad-cam for")).to_be_visible()
     expect(page.get_by_role("combobox", name="Mistake")).to_have_value(re.compile(" read as "))  # that image
     expect(page.get_by_text("One value of a feature map, computed by hand")).to_be_visible()
+    _click_a_feature_map_value(page, "pick_all", channel=3, row=5, col=5)  # a map in the grid: its filter
+    expect(page.get_by_label(re.compile(r"^Filter \(1 to"))).to_have_value("3")  # the inputs follow the click
+    _click_a_feature_map_value(page, "pick_one", channel=3, row=1, col=2)  # a value in that map, enlarged
+    expect(page.get_by_label(re.compile(r"^Row \(0 to"))).to_have_value("1")
+    expect(page.get_by_label(re.compile(r"^Column \(0 to"))).to_have_value("2")
+    expect(page.get_by_text("Filter 3 of")).to_be_visible()  # and the filter that made that map is shown
+
+
+def _click_a_feature_map_value(page, chart: str, channel: int, row: int, col: int) -> None:
+    """Click, in the clickable feature maps `chart` ("pick_all": every map, "pick_one": the picked
+    one enlarged), the value of filter `channel` (from 1) at (row, col): its marker's data
+    coordinates turned into page pixels by plotly's own axes."""
+    _idle(page)
+    plot = page.locator(f"[class*='st-key-train_res_inside_{chart}_'] .js-plotly-plot")
+    plot.scroll_into_view_if_needed()  # the mouse clicks what is on screen
+    page.wait_for_timeout(300)
+    x, y = plot.evaluate("""(el, [c, r, k]) => {
+        const dots = el._fullData[1];  // decoded: the figure's arrays arrive base64-packed
+        let i = 0;
+        while (!(dots.customdata[i][0] === c && dots.customdata[i][1] === r && dots.customdata[i][2] === k)) i++;
+        const xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis, box = el.getBoundingClientRect();
+        return [box.left + xa._offset + xa.l2p(dots.x[i]), box.top + ya._offset + ya.l2p(dots.y[i])];
+    }""", [channel, row, col])
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)  # plotly picks the point under the pointer on hover
+    page.mouse.click(x, y)

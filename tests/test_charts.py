@@ -1,9 +1,12 @@
-"""The live charts skip plotly's validators for speed: what they build must still be valid plotly."""
+"""The live charts skip plotly's validators for speed: what they build must still be valid plotly.
+The inside view's clickable feature maps: a click picks the value under the pointer."""
 
 import json
 
+import numpy as np
 import plotly.graph_objects as go
 
+from cnn_core import pictures
 from cnn_core.metrics import Snapshot
 from ui import charts
 
@@ -32,3 +35,26 @@ def test_the_training_chart_draws_loss_and_accuracy_side_by_side_with_validation
 def test_an_empty_run_draws_an_empty_chart():
     spec = json.loads(charts.training_figure(Snapshot("created", 0, 0, 0, 0, 0.0)).to_json())
     assert all(not t["x"] for t in spec["data"])
+
+
+def test_a_click_on_a_feature_map_picks_the_value_under_the_pointer():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(5, 4, 11)).astype(np.float32)
+    fig = charts.feature_maps_figure(values, columns=8, picked=(9, 4, 3))
+    heat, dots = fig.data
+    mosaic = np.asarray(heat.z, dtype=float)
+    scaled = pictures.scale_each(values)
+    for x, y, data in zip(dots.x, dots.y, dots.customdata, strict=True):
+        channel, row, col = int(data[0]) - 1, int(data[1]), int(data[2])
+        assert data[3] == values[row, col, channel]  # the value the hover names is the map's own
+        assert mosaic[y, x] == scaled[row, col, channel]  # and the marker sits on its pixel
+        # what Streamlit hands the callback for a click there is that filter, row and column
+        assert charts.picked_value({"points": [{"x": x, "y": y, "customdata": list(data)}]}) == (channel, row, col)
+    assert len(dots.x) == values.size
+    y0, x0 = charts.map_corner(9, 8, 5, 4)
+    (outline,) = fig.layout.shapes  # the picked value is outlined where it is drawn
+    assert (outline.x0 + 0.5, outline.y0 + 0.5) == (x0 + 3, y0 + 4)
+    # Chromium sends a row of the figure's (typed-array) customdata as an object keyed "0", "1", ...
+    assert charts.picked_value({"points": [{"customdata": {"0": 4.0, "1": 2.0, "2": 3.0, "3": 0.5}}]}) == (3, 2, 3)
+    assert charts.picked_value({"points": []}) is None and charts.picked_value(None) is None
+    assert charts.picked_value({"points": [{"x": 1, "y": 2}]}) is None

@@ -89,12 +89,13 @@ def test_builder_export_code_and_cifar():
     assert _metrics(at)["Total parameters"] == "42,442"  # 896 + 18,496 + (6*6*64 + 1) * 10
 
 
-def _train_tiny(at, epochs=1):
-    """Use the Tiny stack, the shipped sample, and press Train; wait for the job."""
-    at.session_state["cnn_layers"] = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid",
-                                       "activation": "relu", "id": "T1"},
-                                      {"type": "pool", "kind": "max", "size": 2, "stride": None, "padding": "valid",
-                                       "id": "T2"}]
+TINY = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid", "activation": "relu", "id": "T1"},
+        {"type": "pool", "kind": "max", "size": 2, "stride": None, "padding": "valid", "id": "T2"}]
+
+
+def _train_tiny(at, epochs=1, layers=TINY):
+    """Use the Tiny stack (or `layers`), the shipped sample, and press Train; wait for the job."""
+    at.session_state["cnn_layers"] = layers
     at.run()
     at.radio(key="train_source").set_value("sample")
     at.number_input(key="train_epochs").set_value(epochs)
@@ -307,3 +308,25 @@ def test_look_inside_a_mistake_opens_the_inside_view_on_that_image():
     job.free_model()
     at.run()
     assert any("no longer kept" in info.value for info in at.info)
+
+
+def test_one_value_by_hand_stays_in_range_when_the_layer_changes():
+    conv = {"type": "conv", "stride": 1, "padding": "valid", "activation": "relu"}
+    at = _run("app_pages/train.py")
+    job = _train_tiny(at, layers=[{**conv, "filters": 8, "kernel": 3, "id": "A"},
+                                  {**conv, "filters": 4, "kernel": 3, "stride": 2, "id": "B"}])
+    at.button(key=f"train_res_inside_{int(job.result['wrong'][0])}").click().run()
+    first, second = (layer.name for layer in job.model.layers if type(layer).__name__ == "Conv2D")
+    at.number_input(key="train_res_inside_arith_channel").set_value(8)
+    at.number_input(key="train_res_inside_arith_row").set_value(25).run()
+    at.number_input(key="train_res_inside_arith_col").set_value(25).run()
+    assert any(c.value.startswith(f"Filter 8 of **{first}**: its 3x3 weights for each of its 1 input")
+               for c in at.caption)  # the filter that made the picked map
+    at.selectbox(key="train_res_inside_arith_layer").set_value(second).run()  # 12x12x4, 8 input channels
+    assert not at.exception, [e.value for e in at.exception]
+    assert [at.number_input(key=f"train_res_inside_arith_{n}").value for n in ("channel", "row", "col")] == [4, 11, 11]
+    at.selectbox(key="train_res_inside_arith_input").set_value(7).run()  # the numbers of input channel 8
+    assert any(c.value.startswith("Input channel 8 of 8:") for c in at.caption)
+    assert any(c.value.startswith("This channel's products add up to") for c in at.caption)
+    texts = [m.value for m in at.markdown]
+    assert any("The network computed" in t for t in texts) and not at.error

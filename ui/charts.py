@@ -1,4 +1,5 @@
-"""Plotly figures for training: live curves, run comparisons, confusion matrices."""
+"""Plotly figures: live training curves, run comparisons, confusion matrices, probabilities, and
+the inside view's dense-layer bars and clickable feature maps."""
 
 from __future__ import annotations
 
@@ -96,3 +97,58 @@ def values_figure(values: np.ndarray) -> go.Figure:
     fig = go.Figure(go.Bar(x=np.arange(1, len(values) + 1), y=values, marker_color="#1f77b4"))
     fig.update_layout(height=160, xaxis_title="unit", yaxis_title="value", margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return fig
+
+
+def feature_maps_figure(values: np.ndarray, columns: int, picked: tuple[int, int, int] | None = None,
+                        first_channel: int = 0, height: int | None = None) -> go.Figure:
+    """A layer's feature maps (h, w, C) as a grid of grey tiles, each scaled to its own range as
+    the tiles above it are, that a learner clicks to pick one value. Plotly's heatmaps send no
+    click to Streamlit, so an invisible marker sits on every value; its customdata is (filter
+    number from 1, row, column, value). `values` may be a slice of the layer's maps starting at
+    `first_channel`; `picked` (the layer's channel from 0, row, column) is outlined."""
+    from cnn_core import pictures
+
+    h, w, c = values.shape
+    columns = max(1, min(columns, c))
+    mosaic = np.full((-(-c // columns) * (h + 1) - 1, columns * (w + 1) - 1), np.nan)
+    scaled = pictures.scale_each(values)
+    for i in range(c):
+        y, x = map_corner(i, columns, h, w)
+        mosaic[y:y + h, x:x + w] = scaled[:, :, i]
+    channel, row, col = (a.ravel() for a in np.meshgrid(np.arange(c), np.arange(h), np.arange(w), indexing="ij"))
+    y0, x0 = map_corner(channel, columns, h, w)
+    fig = go.Figure([
+        go.Heatmap(z=mosaic, colorscale="gray", showscale=False, hoverinfo="skip"),
+        go.Scatter(x=x0 + col, y=y0 + row, mode="markers", marker={"size": 8, "opacity": 0},
+                   selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
+                   customdata=np.stack([first_channel + channel + 1, row, col, values[row, col, channel]], axis=-1),
+                   hovertemplate="filter %{customdata[0]}, row %{customdata[1]}, column %{customdata[2]}: "
+                                 "%{customdata[3]:.3f}<extra></extra>"),
+    ])
+    if picked is not None and 0 <= picked[0] - first_channel < c:
+        y, x = map_corner(picked[0] - first_channel, columns, h, w)
+        fig.add_shape(type="rect", x0=x + picked[2] - 0.5, x1=x + picked[2] + 0.5, y0=y + picked[1] - 0.5,
+                      y1=y + picked[1] + 0.5, line={"color": "#d62728", "width": 3})
+    height = height or min(900, max(160, 20 + mosaic.shape[0] * 850 // mosaic.shape[1]))
+    fig.update_layout(height=height,
+                      margin={"t": 10, "b": 10, "l": 10, "r": 10}, clickmode="event+select", dragmode=False,
+                      xaxis={"visible": False, "constrain": "domain"},
+                      yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"})
+    return fig
+
+
+def map_corner(channel, columns: int, h: int, w: int):
+    """(y, x) of a channel's tile in `feature_maps_figure`'s grid (one empty row and column between tiles)."""
+    return channel // columns * (h + 1), channel % columns * (w + 1)
+
+
+def picked_value(selection: dict) -> tuple[int, int, int] | None:
+    """(channel from 0, row, column) of the value clicked in a `feature_maps_figure`, if any."""
+    points = (selection or {}).get("points") or []
+    data = points[0].get("customdata") if points else None
+    if isinstance(data, dict):  # the browser sends a typed array's row as {"0": .., "1": .., ...}
+        data = [data.get(str(i)) for i in range(3)]
+    try:
+        return int(data[0]) - 1, int(data[1]), int(data[2])
+    except (TypeError, ValueError, IndexError):  # no point, or not one of this figure's
+        return None

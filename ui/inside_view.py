@@ -4,6 +4,8 @@ weights, and the test images a channel answers most. The library side is cnn_cor
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,6 +15,7 @@ from cnn_core.messages import msg
 from ui import charts, errors
 
 TOP_SAMPLE = 2000  # test images searched for a channel's favourites
+PICKER_CHANNELS = 32  # maps in the clickable grid (more when the picked filter is further on)
 CHANNELS_SHOWN = {"the first 16": 16, "the first 32": 32, "all": None}
 SOURCES = ("A test image", "One of its mistakes", "The digit you drew", "An upload")
 
@@ -133,30 +136,74 @@ def _filters(model, image, views, key: str) -> None:
         cols = st.columns(16)
         for j, img in enumerate(images[start:start + 16]):
             cols[j].image(img, caption=str(start + j + 1), clamp=True)
+    _one_value(model, image, {v.name: v for v in views}, names, key)
 
+
+def _one_value(model, image, by_name: dict, names: list, key: str) -> None:
+    """One feature-map value, picked by clicking it or with the inputs, computed by hand."""
     st.markdown("#### One value of a feature map, computed by hand")
-    by_name = {v.name: v for v in views}
     c1, c2, c3, c4 = st.columns(4)
     layer = c1.selectbox("Layer", names, key=f"{key}_arith_layer")
-    h, w, n = by_name[layer].shape
-    channel = c2.number_input(f"Filter (1 to {n})", 1, n, value=1, key=f"{key}_arith_channel") - 1
-    row = c3.number_input(f"Row (0 to {h - 1})", 0, h - 1, value=h // 2, key=f"{key}_arith_row")
-    col = c4.number_input(f"Column (0 to {w - 1})", 0, w - 1, value=w // 2, key=f"{key}_arith_col")
-    arith = inside.window_arithmetic(model, layer, image, int(channel), int(row), int(col))
+    maps = by_name[layer].values
+    h, w, n = maps.shape
+    channel = c2.number_input(f"Filter (1 to {n})", 1, n, key=_kept_in_range(f"{key}_arith_channel", 1, n)) - 1
+    row = c3.number_input(f"Row (0 to {h - 1})", 0, h - 1, key=_kept_in_range(f"{key}_arith_row", h // 2, h - 1))
+    col = c4.number_input(f"Column (0 to {w - 1})", 0, w - 1, key=_kept_in_range(f"{key}_arith_col", w // 2, w - 1))
+    channel, row, col = int(channel), int(row), int(col)
+    shown = maps[:, :, :max(channel + 1, min(n, PICKER_CHANNELS))]
+    st.caption(str(msg("inside.pick_value", layer=layer, shown=shown.shape[2], n=n, filter=channel + 1)))
+    one, every = st.columns([2, 3])
+    with one:  # large enough to hit one value on a projector
+        _clickable_maps(maps[:, :, channel:channel + 1], 1, (channel, row, col), f"{key}_pick_one_{layer}_{channel}",
+                        key, first_channel=channel, height=380)
+    with every:
+        _clickable_maps(shown, 8, (channel, row, col), f"{key}_pick_all_{layer}", key)
+    arith = inside.window_arithmetic(model, layer, image, channel, row, col)
+    _filter_weights(arith, layer, channel, key)
+    st.markdown(str(arith.sentence(maps[row, col, channel])))
+
+
+def _kept_in_range(widget_key: str, first: int, top: int) -> str:
+    """`widget_key`, its value set to `first` or what was picked before, at most `top`: another
+    layer can have fewer filters, a smaller map or fewer input channels than the last one."""
+    st.session_state[widget_key] = min(int(st.session_state.get(widget_key, first)), top)
+    return widget_key
+
+
+def _clickable_maps(maps, columns: int, picked, chart_key: str, key: str, **figure) -> None:
+    st.plotly_chart(charts.feature_maps_figure(maps, columns, picked, **figure), width="stretch", key=chart_key,
+                    on_select=functools.partial(_apply_pick, key, chart_key), selection_mode="points",
+                    config={"displayModeBar": False})
+
+
+def _apply_pick(key: str, chart_key: str) -> None:
+    """A click on a feature map sets the filter, row and column inputs to that value."""
+    picked = charts.picked_value(st.session_state[chart_key].get("selection"))
+    if picked is not None:
+        channel, row, col = picked
+        st.session_state[f"{key}_arith_channel"] = channel + 1
+        st.session_state[f"{key}_arith_row"] = row
+        st.session_state[f"{key}_arith_col"] = col
+
+
+def _filter_weights(arith, layer: str, channel: int, key: str) -> None:
+    """The filter behind the picked value: its k x k weights for every input channel, with its
+    bias, then one input channel's window, weights and products as numbers."""
     k, _, cin = arith.weights.shape
-    left, right = st.columns([1, 2])
-    left.image(pictures.tiles(by_name[layer].values[:, :, int(channel):int(channel) + 1], min_side=160),
-               caption=f"the feature map of filter {int(channel) + 1} ({h}x{w})")
-    with right:
-        for c in range(min(cin, 3)):
-            st.caption(f"input channel {c + 1} of {cin}: window values, the filter's weights, their products")
-            a, b, p = st.columns(3)
-            a.dataframe(_grid(arith.window[:, :, c]), hide_index=True)
-            b.dataframe(_grid(arith.weights[:, :, c]), hide_index=True)
-            p.dataframe(_grid(arith.products[:, :, c]), hide_index=True)
-        if cin > 3:
-            st.caption(str(msg("inside.more_inputs", more=cin - 3, k=k, cin=cin, weights=k * k * cin)))
-    st.markdown(str(arith.sentence(by_name[layer].values[int(row), int(col), int(channel)])))
+    st.image(pictures.tiles(arith.weights, columns=16 if cin > 16 else max(cin, 1), min_side=48, together=True))
+    st.caption(str(msg("inside.filter_weights", filter=channel + 1, layer=layer, k=k, cin=cin, bias=arith.bias)))
+    c = 0
+    if cin > 1:
+        c = st.selectbox("The numbers for input channel", range(cin), key=_kept_in_range(f"{key}_arith_input", 0, cin - 1),
+                         format_func=lambda j: f"{j + 1} of {cin}")
+    st.caption(str(msg("inside.window_numbers", channel=c + 1, cin=cin)))
+    a, b, p = st.columns(3)
+    a.dataframe(_grid(arith.window[:, :, c]), hide_index=True)
+    b.dataframe(_grid(arith.weights[:, :, c]), hide_index=True)
+    p.dataframe(_grid(arith.products[:, :, c]), hide_index=True)
+    if cin > 1:
+        st.caption(str(msg("inside.channel_sum", channel=c + 1, part=float(arith.products[:, :, c].sum()),
+                           cin=cin, total=float(arith.products.sum()))))
 
 
 def _grid(values: np.ndarray) -> pd.DataFrame:
