@@ -1,4 +1,5 @@
-"""Executors: where jobs run. Today local threads; the interface is what another kind must offer.
+"""Executors: where jobs run: local threads, or a Ray cluster (cnn_core.ray_executor) when
+$CNN_RAY_ADDRESS is set; the interface is what another kind must offer.
 
     from cnn_core import executors
     ex = executors.default_executor()     # the process-wide one every page shares
@@ -24,6 +25,7 @@ from typing import Protocol
 
 from cnn_core import memory, runner
 from cnn_core.jobs import Job
+from cnn_core.messages import Message, msg
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +124,8 @@ class LocalExecutor:
                              name=f"training-{job.label or id(job)}").start()
 
     def _run(self, job: Job) -> None:
-        lower_this_threads_priority()
         try:
-            job.finish(runner.run(job.request, job.metrics))
-        except Exception as exc:  # shown as a sentence; a bug's details go to the server log
-            job.fail(runner.explain(exc))
+            self._execute(job)
         finally:
             with self._lock:
                 started = self._running.pop(job, None)
@@ -138,6 +137,14 @@ class LocalExecutor:
             log.info("job %s: %s after %.1f s", job.state, job.label, time.perf_counter() - (started or 0.0))
             memory.release_freed()  # the run's batches, gradients and tracing are garbage now
             self._pump()
+
+    def _execute(self, job: Job) -> None:
+        """Run the job here, in this thread, and end it (finished, stopped or failed)."""
+        lower_this_threads_priority()
+        try:
+            job.finish(runner.run(job.request, job.metrics))
+        except Exception as exc:  # shown as a sentence; a bug's details go to the server log
+            job.fail(runner.explain(exc))
 
     # -- closed tabs
     def reap(self) -> int:
@@ -211,12 +218,40 @@ def default_max_jobs() -> int:
 
 _DEFAULT: LocalExecutor | None = None
 _DEFAULT_LOCK = threading.Lock()
+_WHERE: Message | None = None  # where the default executor runs jobs, when it is not this process
 
 
 def default_executor() -> LocalExecutor:
-    """The process-wide executor every page shares."""
+    """The process-wide executor every page shares: on the Ray cluster at $CNN_RAY_ADDRESS when
+    that is set and reachable, else local threads."""
     global _DEFAULT
     with _DEFAULT_LOCK:
         if _DEFAULT is None:
-            _DEFAULT = LocalExecutor()
+            _DEFAULT = _make_default()
         return _DEFAULT
+
+
+def where_jobs_run() -> Message | None:
+    """A sentence for the training pages when jobs do not simply run in this process: on a Ray
+    cluster, or here because the cluster asked for could not be reached. None otherwise."""
+    default_executor()
+    return _WHERE
+
+
+def _make_default() -> LocalExecutor:
+    global _WHERE
+    address = os.environ.get("CNN_RAY_ADDRESS", "").strip()
+    if not address:
+        return LocalExecutor()
+    try:
+        from cnn_core import ray_executor
+
+        ray_executor.connect(address)
+        executor = ray_executor.RayExecutor()
+    except Exception as exc:  # no Ray installed, a wrong address, a cluster that is down
+        log.warning("the Ray cluster at %s cannot be used (%s: %s): training runs here", address,
+                    type(exc).__name__, exc)
+        _WHERE = msg("ray.unreachable", address=address)
+        return LocalExecutor()
+    _WHERE = msg("ray.cluster", address=address, n=executor.max_running)
+    return executor

@@ -208,6 +208,11 @@ CATALOG: dict[str, str | tuple[str, str]] = {
                                 "what colour and edge each looks for)."),
     "inside.filters_grey": N_("The {n} filters of **{layer}**, the weights training found ({k}x{k}; light = "
                               "positive weight)."),
+    "ray.cluster": N_("Trains on the Ray cluster at {address}: {n} runs at once, the rest wait in the queue."),
+    "ray.unreachable": N_("The Ray cluster at {address} could not be reached when the app started, so training "
+                          "runs on this computer; restart the app once the cluster is up to use it."),
+    "ray.worker_lost": N_("The cluster machine training this run stopped before it finished. Press Train to run "
+                          "it again."),
     "inside.pick_value": N_("Click a map on the right to pick its filter ({shown} of **{layer}**'s {n} maps), then "
                             "a value in filter {filter}'s map, enlarged on the left, or type its filter, row and "
                             "column above. Light = high; each map on its own scale; the outlined square is the "

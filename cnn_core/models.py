@@ -87,6 +87,21 @@ def portable_copy(model):
     return copy
 
 
+def from_keras_bytes(content: bytes):
+    """A model back from `to_keras_bytes` (a run trained on another machine)."""
+    import tempfile
+    from pathlib import Path
+
+    import keras
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.keras"
+        path.write_bytes(content)
+        model = keras.models.load_model(path, compile=False)  # the saved optimizer's state is not needed
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # as portable_copy
+    return model
+
+
 def to_keras_bytes(model) -> bytes:
     """The model as a portable `.keras` file's bytes (for a download button)."""
     import tempfile

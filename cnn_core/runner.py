@@ -8,7 +8,7 @@
 `run` is one ordinary function call: no threads, no queue, no UI. Executors (cnn_core.executors)
 call it where they like (a local thread today); a request is plain data (a spec, a TrainConfig,
 names), so it can be sent to another process or machine. Requests of other kinds (transfer
-learning: cnn_core.transfer.TransferRequest) only need `config` and `prepare(reporter)`.
+learning: cnn_core.transfer.TransferRequest) only need `config`, `prepare(reporter)` and `images()`.
 """
 
 from __future__ import annotations
@@ -88,6 +88,11 @@ class TrainRequest:
         ds = load_with_progress(self.config.dataset, self.config.source, reporter)
         reporter.phase(msg("train.phase_building"))
         return Prepared(ds, build_cnn(list(self.spec), ds.input_shape, ds.num_classes))
+
+    def images(self) -> data_mod.Dataset:
+        """The images it trains and is tested on, loaded here: an executor whose run happened
+        elsewhere gets the outcome without them (they are on every machine already)."""
+        return data_mod.load_dataset(self.config.dataset, self.config.source)
 
 
 def load_with_progress(name: str, source: str, reporter: Reporter) -> data_mod.Dataset:

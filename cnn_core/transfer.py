@@ -364,15 +364,18 @@ class TransferRequest:
     def feature_cache(self) -> bool:
         return backbone_frozen(dict(self.flags), self.backbone) and not self.frozen_bn_training and not self.scratch
 
+    def images(self):
+        """The target's images this run trains and is tested on (see runner.TrainRequest.images)."""
+        ds = target_dataset(self.target, self.source)
+        return _first(ds, self.config.max_train_images) if self.config.max_train_images else ds
+
     def prepare(self, reporter):
         from cnn_core import data
         from cnn_core.runner import Prepared
 
         base = "mnist" if self.target == "mnist" else "cifar10"
         data.load_dataset(base, self.source, progress=reporter.phase)  # the first time: with a progress bar
-        ds = target_dataset(self.target, self.source)
-        if self.config.max_train_images:
-            ds = _first(ds, self.config.max_train_images)
+        ds = self.images()
         reporter.phase(msg("train.phase_building"))
         full = make_model(self.backbone, ds.num_classes, dict(self.flags), scratch=self.scratch,
                           frozen_bn_training=self.frozen_bn_training)

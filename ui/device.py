@@ -6,6 +6,8 @@ import importlib.metadata
 import os
 import sys
 
+from cnn_core import executors
+
 
 def _cpu_only_build() -> bool:
     """True when the installed TensorFlow is the CPU-only wheel (what requirements.txt pins on x86-64 Linux)."""
@@ -28,6 +30,9 @@ def gpus() -> list[str] | None:
 
 
 def sentence() -> str:
+    where = executors.where_jobs_run()
+    if where is not None:  # on a Ray cluster, or here because it could not be reached
+        return str(where)
     cores = os.cpu_count() or 1
     if _cpu_only_build():
         return (f"Trains on this computer's CPU ({cores} cores): the TensorFlow installed here is the CPU-only "

@@ -1,0 +1,147 @@
+"""Training jobs on a real Ray cluster (started on this machine by the fixture): the job-level
+behaviour the local executor's tests check, through the Ray executor."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnn_core import jobs, runner, training
+from cnn_core import spec as spec_mod
+
+try:
+    import ray
+except ImportError:  # an optional extra (requirements-ray.txt): CI installs it and never skips these
+    if os.environ.get("CI"):
+        raise
+    pytest.skip("Ray is not installed (requirements-ray.txt)", allow_module_level=True)
+ROOT = Path(__file__).resolve().parents[1]
+TINY = spec_mod.PRESETS["Tiny"]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from cnn_core import ray_executor
+
+    ray_executor.connect("local")  # a real Ray: its own GCS, raylet and worker processes
+    yield ray_executor
+    ray.shutdown()
+
+
+def _cfg(**kw):
+    base = dict(dataset="mnist", source="sample", epochs=1, batch_size=128, max_train_images=1280,
+                validation_fraction=0.1, learning_rate=3e-3)
+    base.update(kw)
+    return training.TrainConfig(**base)
+
+
+def _job(spec, cfg, executor, **kw) -> jobs.Job:
+    return jobs.Job(runner.TrainRequest(spec, cfg), **kw).start(executor)
+
+
+def _wait_for_step(job, step: int, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while job.snapshot().step < step and job.active and time.time() < deadline:
+        time.sleep(0.02)
+
+
+def test_a_job_on_the_cluster_streams_points_and_brings_back_a_working_model(cluster):
+    ex = cluster.RayExecutor(max_running=1)
+    job = _job(TINY, _cfg(epochs=2), ex)
+    points = set()
+    while job.active:
+        points.add(len(job.snapshot().loss))
+        time.sleep(0.05)
+    snap = job.snapshot()
+    assert snap.state == "finished", snap.error
+    assert snap.step == snap.total_steps == 2 * 9 and len(snap.loss) == 2 * 9 + 1  # every batch, and point 0
+    assert len(points) > 2  # the chart grew while it trained, not all at the end
+    assert len(snap.val_loss) == 2 and snap.first_point_seconds is not None
+    assert job.result["confusion"].sum() == 2000 and 0.1 < job.result["accuracy"] <= 1
+    # the model that came back is the one that was scored over there
+    x = job.outcome.images.x_test[:200].astype("float32") / 255.0
+    assert np.array_equal(job.model.predict(x, verbose=0).argmax(axis=1), job.result["predictions"][:200])
+    assert len(job.outcome.images.x_test) == 2000  # the images for the galleries, loaded here
+
+
+def test_stop_reaches_the_worker_and_it_halts_within_one_batch(cluster):
+    ex = cluster.RayExecutor(max_running=1)
+    job = _job(TINY, _cfg(epochs=5, max_train_images=0), ex)
+    _wait_for_step(job, 3)
+    job.stop()
+    assert job.wait(120)
+    assert job.state == "stopped" and job.model is not None  # what was learned is kept
+    told = ex.last_remote
+    assert told["stop_arrived_after"] is not None and told["batches"] <= told["stop_arrived_after"] + 1
+    assert job.snapshot().step == told["batches"]  # every batch the worker trained reached the chart
+
+
+def test_queue_positions_and_a_stopped_queued_job_never_starts(cluster):
+    ex = cluster.RayExecutor(max_running=1)
+    a = _job(TINY, _cfg(), ex, label="a")
+    b = _job(TINY, _cfg(), ex, label="b")
+    c = _job(TINY, _cfg(), ex, label="c")
+    assert [j.snapshot().queue_position for j in (b, c)] == [1, 2]
+    b.stop()
+    assert b.never_started and c.snapshot().queue_position == 1
+    assert a.wait(300) and c.wait(300)
+    assert a.state == c.state == "finished" and b.snapshot().step == 0
+
+
+def test_a_closed_tabs_remote_job_is_stopped(cluster):
+    ex = cluster.RayExecutor(max_running=1, reap_every=0.05)
+    alive = [True]
+    job = _job(TINY, _cfg(epochs=20, max_train_images=0), ex, owner_alive=lambda: alive[0])
+    _wait_for_step(job, 2)
+    alive[0] = False  # the browser tab closed
+    assert job.wait(120)
+    assert job.state == "stopped" and job.model is None
+
+
+def test_a_worker_that_dies_fails_its_job_with_a_sentence_and_the_next_job_runs(cluster):
+    ex = cluster.RayExecutor(max_running=1)
+    job = _job(TINY, _cfg(epochs=20, max_train_images=0), ex)
+    _wait_for_step(job, 2)
+    os.kill(ex.worker_pid(job), signal.SIGKILL)  # the machine training it is gone
+    assert job.wait(120)
+    assert job.state == "failed" and "stopped before it finished" in str(job.error)
+    again = _job(TINY, _cfg(), ex)  # a new worker takes the lost one's place
+    assert again.wait(300) and again.state == "finished"
+
+
+def test_an_unreachable_cluster_falls_back_to_local_threads_and_says_so():
+    code = ("import sys; sys.path.insert(0, '.'); from cnn_core import executors;"
+            "ex = executors.default_executor(); print(type(ex).__name__); print(executors.where_jobs_run())")
+    env = {**os.environ, "CNN_RAY_ADDRESS": "127.0.0.1:9"}  # nothing listens there
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    kind, sentence = out.stdout.strip().splitlines()[-2:]
+    assert kind == "LocalExecutor"
+    assert sentence.startswith("The Ray cluster at 127.0.0.1:9 could not be reached")
+
+
+@pytest.mark.parametrize("frozen", [True, False], ids=["head only, on features", "all trainable"])
+def test_a_transfer_run_on_the_cluster_gives_the_same_kind_of_results_as_here(cluster, frozen):
+    from cnn_core import executors, transfer
+
+    flags = {s: (s == "head" or not frozen) for s in transfer.RESNET20_STAGES}
+    cfg = training.TrainConfig(dataset="cifar10", source="sample", epochs=1, max_train_images=256,
+                               validation_fraction=0.0, batch_size=128)
+    runs = {}
+    for name, ex in (("here", executors.LocalExecutor(1)), ("cluster", cluster.RayExecutor(max_running=1))):
+        job = jobs.Job(transfer.TransferRequest("resnet20", "cifar5_heldout", flags, cfg)).start(ex)
+        assert job.wait(300) and job.state == "finished", job.error
+        runs[name] = job
+    here, there = runs["here"], runs["cluster"]
+    assert there.result.keys() == here.result.keys()
+    assert there.result["confusion"].shape == here.result["confusion"].shape == (5, 5)
+    assert there.outcome.extra == here.outcome.extra  # the parameter counts the page shows
+    assert there.model.count_params() == here.model.count_params()
+    assert [layer.trainable for layer in there.model.layers] == [layer.trainable for layer in here.model.layers]
+    assert len(there.outcome.images.x_test) == len(here.outcome.images.x_test)
