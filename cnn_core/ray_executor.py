@@ -243,11 +243,34 @@ def connect(address: str) -> None:
         _check_reachable(address)  # ray.init waits minutes for a head that is not there
     runtime_env = {"working_dir": str(ROOT), "excludes": CODE_EXCLUDES}
     if address == "local":
-        ray.init(runtime_env=runtime_env, include_dashboard=False, log_to_driver=False,
-                 num_cpus=os.cpu_count() or 2)
+        _in_a_lasting_thread(lambda: ray.init(runtime_env=runtime_env, include_dashboard=False,
+                                              log_to_driver=False, num_cpus=os.cpu_count() or 2))
     else:
         ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
     log.info("training on the Ray cluster at %s: %s", address, ray.cluster_resources())
+
+
+def _in_a_lasting_thread(start) -> None:
+    """Call `start` in a thread that lives as long as the process, and wait for it. A local Ray's
+    processes are told to die with the *thread* that started them (Linux's parent-death signal),
+    and the first caller is a page's script thread, which ends with the page's run: the cluster
+    went with it a minute into the first class test."""
+    started, failure = threading.Event(), []
+
+    def keep():
+        try:
+            start()
+        except BaseException as exc:  # handed to the caller
+            failure.append(exc)
+        finally:
+            started.set()
+        if not failure:
+            threading.Event().wait()  # stay: Ray's processes are children of this thread
+
+    threading.Thread(target=keep, daemon=True, name="ray-local-cluster").start()
+    started.wait()
+    if failure:
+        raise failure[0]
 
 
 def _check_reachable(address: str, timeout: float = 3.0) -> None:

@@ -25,6 +25,10 @@ Sections (README, "Performance", lists the goals):
             and Grad-CAM), a channel's top 9 over 2,000 test images, and the live first-layer view's
             cost on training (fast MNIST, 2 epochs of the full set, ~9 s: 4 redraws, with and without, alternated
             in 2 x reps pairs; the median of the pairs' ratios), and the time one copy takes.
+- executor: the Ray executor (a local Ray on this machine, `requirements-ray.txt`) against local
+            threads, same jobs, alternated: wall time per job (the Keras MNIST convnet, 1 epoch of
+            the sample), first-point latency on a warm worker, and 10 such jobs through 2 Ray
+            workers (1 CPU each) against 1 local slot. Not in the default list (it starts Ray).
 Results are printed and written to artifacts/bench.json.
 """
 
@@ -314,6 +318,50 @@ def bench_inside(reps: int) -> dict:
     return out
 
 
+def _timed_job(executor, spec, cfg) -> tuple[float, float]:
+    """(wall seconds from start to the end, seconds to the first point) of one job on `executor`."""
+    t = time.perf_counter()
+    job = jobs.Job(runner.TrainRequest(spec, cfg)).start(executor)
+    job.wait()
+    if job.state != "finished":
+        raise RuntimeError(f"job ended {job.state}: {job.error}")
+    return time.perf_counter() - t, job.snapshot().first_point_seconds
+
+
+def _throughput(executor, spec, cfg, n: int) -> float:
+    t = time.perf_counter()
+    group = jobs.JobGroup({i: jobs.Job(runner.TrainRequest(spec, cfg)) for i in range(n)}).start(executor)
+    group.wait()
+    return time.perf_counter() - t
+
+
+def bench_executor(reps: int) -> dict:
+    from cnn_core import ray_executor
+
+    ray_executor.connect("local")
+    cfg = training.TrainConfig(dataset="mnist", source="sample", epochs=1)
+    sides = {"local": executors.LocalExecutor(1), "ray": ray_executor.RayExecutor(max_running=1)}
+    for ex in sides.values():
+        _timed_job(ex, KERAS_MNIST, cfg)  # warm: imports, the dataset, the worker process
+    walls, firsts = {k: [] for k in sides}, {k: [] for k in sides}
+    for rep in range(2 * reps):
+        for name in (("local", "ray") if rep % 2 == 0 else ("ray", "local")):
+            wall, first = _timed_job(sides[name], KERAS_MNIST, cfg)
+            walls[name].append(wall)
+            firsts[name].append(first)
+    os.environ["CNN_RAY_WORKER_CPUS"] = "1"  # two workers on this 2-core machine
+    two = ray_executor.RayExecutor(max_running=2)
+    _throughput(two, KERAS_MNIST, cfg, 2)  # both workers started and warm
+    ten_local = _throughput(sides["local"], KERAS_MNIST, cfg, 10)
+    ten_ray = _throughput(two, KERAS_MNIST, cfg, 10)
+    med = {k: sorted(v)[len(v) // 2] for k, v in walls.items()}
+    return {"job_wall_s": {k: [round(x, 2) for x in v] for k, v in walls.items()},
+            "ratio_ray_to_local": round(med["ray"] / med["local"], 3), "goal": "<= 1.15 on one machine",
+            "first_point_s_median": {k: round(sorted(v)[len(v) // 2], 2) for k, v in firsts.items()},
+            "ten_jobs_s": {"local_1_slot": round(ten_local, 1), "ray_2_workers": round(ten_ray, 1)},
+            "throughput_ratio": round(ten_local / ten_ray, 2)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Benchmarks of the training engine (see the docstring).")
     ap.add_argument("sections", nargs="*",
@@ -346,6 +394,8 @@ def main() -> None:
             out[s] = bench_cifar(args.ref_epochs_cifar)
         elif s == "inside":
             out[s] = bench_inside(args.reps)
+        elif s == "executor":
+            out[s] = bench_executor(args.reps)
         else:
             sys.exit(f"unknown section {s!r}")
         out[s]["bench_seconds"] = round(time.perf_counter() - t, 1)

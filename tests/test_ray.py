@@ -26,9 +26,16 @@ TINY = spec_mod.PRESETS["Tiny"]
 
 @pytest.fixture(scope="module")
 def cluster():
+    import threading
+
     from cnn_core import ray_executor
 
-    ray_executor.connect("local")  # a real Ray: its own GCS, raylet and worker processes
+    # A real Ray: its own GCS, raylet and worker processes, started as the app starts it: from a
+    # page's script thread, which then ends (the cluster must outlive it).
+    page_thread = threading.Thread(target=ray_executor.connect, args=("local",))
+    page_thread.start()
+    page_thread.join()
+    time.sleep(1)
     yield ray_executor
     ray.shutdown()
 

@@ -29,7 +29,7 @@ POLL_SOON_PLACES = 2  # queued this near the front: poll like a running job, so 
 
 
 def executor():
-    """Where this server's jobs run (local threads; the panel is the one place that picks)."""
+    """Where this server's jobs run (local threads, or the Ray cluster at $CNN_RAY_ADDRESS)."""
     return executors.default_executor()
 
 
