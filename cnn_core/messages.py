@@ -208,7 +208,8 @@ CATALOG: dict[str, str | tuple[str, str]] = {
                                 "what colour and edge each looks for)."),
     "inside.filters_grey": N_("The {n} filters of **{layer}**, the weights training found ({k}x{k}; light = "
                               "positive weight)."),
-    "ray.cluster": N_("Trains on the Ray cluster at {address}: {n} runs at once, the rest wait in the queue."),
+    "ray.cluster": (N_("Trains on the Ray cluster at {address}: {n} run at a time, the rest wait in the queue."),
+                    N_("Trains on the Ray cluster at {address}: {n} runs at once, the rest wait in the queue.")),
     "ray.unreachable": N_("The Ray cluster at {address} could not be reached when the app started, so training "
                           "runs on this computer; restart the app once the cluster is up to use it."),
     "ray.worker_lost": N_("The cluster machine training this run stopped before it finished. Press Train to run "

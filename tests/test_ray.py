@@ -152,3 +152,28 @@ def test_a_transfer_run_on_the_cluster_gives_the_same_kind_of_results_as_here(cl
     assert there.model.count_params() == here.model.count_params()
     assert [layer.trainable for layer in there.model.layers] == [layer.trainable for layer in here.model.layers]
     assert len(there.outcome.images.x_test) == len(here.outcome.images.x_test)
+
+
+def test_the_train_page_trains_on_the_cluster_and_says_so(cluster, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from cnn_core import executors
+
+    monkeypatch.setenv("CNN_RAY_ADDRESS", "local")  # the app's own choice of executor, from the setting
+    monkeypatch.setattr(executors, "_DEFAULT", None)
+    monkeypatch.setattr(executors, "_WHERE", None)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "train.py"), default_timeout=60)
+    at.session_state["cnn_layers"] = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid",
+                                       "activation": "relu", "id": "T1"}]
+    at.run()
+    assert any(c.value.startswith("Trains on the Ray cluster at local: 1 run at a time") for c in at.caption)
+    at.radio(key="train_source").set_value("sample")
+    at.number_input(key="train_epochs").set_value(1)
+    at.button(key="train_job_start").click().run()
+    job = at.session_state["train_job"]
+    assert isinstance(job.executor, cluster.RayExecutor)
+    assert job.wait(300) and job.state == "finished", job.error
+    at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "How well did it learn?" in [h.value for h in at.subheader]  # the same results view as locally
