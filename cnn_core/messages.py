@@ -212,6 +212,9 @@ CATALOG: dict[str, str | tuple[str, str]] = {
                     N_("Trains on the Ray cluster at {address}: {n} runs at once, the rest wait in the queue.")),
     "ray.unreachable": N_("The Ray cluster at {address} could not be reached when the app started, so training "
                           "runs on this computer; restart the app once the cluster is up to use it."),
+    "ray.phase_worker": N_("Starting a worker on the cluster"),
+    "ray.no_worker": N_("No cluster machine had {cpus} CPUs free for this run. Press Train again in a while, or "
+                        "ask the teacher to add a machine to the cluster."),
     "ray.worker_lost": N_("The cluster machine training this run stopped before it finished. Press Train to run "
                           "it again."),
     "inside.pick_value": N_("Click a map on the right to pick its filter ({shown} of **{layer}**'s {n} maps), then "

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from cnn_core.messages import msg
 log = logging.getLogger(__name__)
 ADDRESS_ENV = "CNN_RAY_ADDRESS"
 POLL_S = 0.2  # how often a running job's events are fetched from its worker
+WORKER_START_S = 120.0  # a new worker that the cluster cannot place by then fails its job with a sentence
 ROOT = Path(__file__).resolve().parents[1]
 # What a worker needs of this project is its code; the rest stays here.
 CODE_EXCLUDES = [".venv", ".git", ".cache", "artifacts", "tests", "__pycache__", "*.keras"]
@@ -147,6 +149,7 @@ class RayExecutor(LocalExecutor):
         self._busy: dict[Job, tuple] = {}  # running job -> (its worker, its key there)
         self._workers_lock = threading.Lock()
         self.last_remote: dict = {}  # what the last run's worker said of it besides the outcome (tests)
+        self.worker_start_s = WORKER_START_S
 
     def cancel(self, job: Job) -> None:
         """A stop: out of the queue here, or on to the worker at once (not at the next poll), so
@@ -160,7 +163,9 @@ class RayExecutor(LocalExecutor):
 
     def _execute(self, job: Job) -> None:
         ray = self._ray
-        worker = self._take_worker()
+        worker = self._take_worker(job)
+        if worker is None:
+            return
         key, seen = uuid.uuid4().hex, 0
         with self._workers_lock:
             self._busy[job] = (worker, key)
@@ -202,11 +207,34 @@ class RayExecutor(LocalExecutor):
         job.finish(runner.Outcome(model, result["evaluation"], job.request.images(), result["fit_seconds"],
                                   result["batch_norm_recalibrated"], result["extra"]))
 
-    def _take_worker(self):
+    def _take_worker(self, job: Job):
+        """An idle worker, or a new one once the cluster has placed it; None (and the job failed
+        with a sentence) when it cannot be placed in time: a cluster without free CPUs would
+        otherwise leave the learner watching a run that never begins."""
         with self._workers_lock:
             if self._free:
                 return self._free.pop()
-        return self._actor.options(num_cpus=worker_cpus()).remote()
+        job.metrics.phase(msg("ray.phase_worker"))
+        worker = self._actor.options(num_cpus=worker_cpus()).remote()
+        started, deadline = worker.pid.remote(), time.monotonic() + self.worker_start_s
+        while not job.stop_requested and time.monotonic() < deadline:
+            ready, _ = self._ray.wait([started], timeout=0.5)
+            if ready:
+                return worker
+        self._ray.kill(worker)
+        if job.stop_requested:
+            job.cancelled()  # stopped before it ever ran
+        else:
+            log.warning("no Ray worker for %s within %.0f s", job.label, self.worker_start_s)
+            job.fail(msg("ray.no_worker", cpus=worker_cpus()))
+        return None
+
+    def close(self) -> None:
+        """End this executor's idle workers, handing their CPUs back to the cluster."""
+        with self._workers_lock:
+            workers, self._free = self._free, []
+        for worker in workers:
+            self._ray.kill(worker)
 
     def worker_pid(self, job: Job) -> int | None:
         """The process id of the worker running `job` (tests kill it to see the job fail cleanly)."""

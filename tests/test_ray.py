@@ -40,6 +40,21 @@ def cluster():
     ray.shutdown()
 
 
+@pytest.fixture
+def executor(cluster):
+    """RayExecutor(...) for one test; its workers are ended afterwards, so that their CPUs are
+    free for the next test's (an idle worker keeps its CPUs while its executor lives)."""
+    made = []
+
+    def make(**kw):
+        made.append(cluster.RayExecutor(**kw))
+        return made[-1]
+
+    yield make
+    for ex in made:
+        ex.close()
+
+
 def _cfg(**kw):
     base = dict(dataset="mnist", source="sample", epochs=1, batch_size=128, max_train_images=1280,
                 validation_fraction=0.1, learning_rate=3e-3)
@@ -57,8 +72,8 @@ def _wait_for_step(job, step: int, timeout: float = 120) -> None:
         time.sleep(0.02)
 
 
-def test_a_job_on_the_cluster_streams_points_and_brings_back_a_working_model(cluster):
-    ex = cluster.RayExecutor(max_running=1)
+def test_a_job_on_the_cluster_streams_points_and_brings_back_a_working_model(executor):
+    ex = executor(max_running=1)
     job = _job(TINY, _cfg(epochs=2), ex)
     points = set()
     while job.active:
@@ -76,8 +91,8 @@ def test_a_job_on_the_cluster_streams_points_and_brings_back_a_working_model(clu
     assert len(job.outcome.images.x_test) == 2000  # the images for the galleries, loaded here
 
 
-def test_stop_reaches_the_worker_and_it_halts_within_one_batch(cluster):
-    ex = cluster.RayExecutor(max_running=1)
+def test_stop_reaches_the_worker_and_it_halts_within_one_batch(executor):
+    ex = executor(max_running=1)
     job = _job(TINY, _cfg(epochs=5, max_train_images=0), ex)
     _wait_for_step(job, 3)
     job.stop()
@@ -88,8 +103,8 @@ def test_stop_reaches_the_worker_and_it_halts_within_one_batch(cluster):
     assert job.snapshot().step == told["batches"]  # every batch the worker trained reached the chart
 
 
-def test_queue_positions_and_a_stopped_queued_job_never_starts(cluster):
-    ex = cluster.RayExecutor(max_running=1)
+def test_queue_positions_and_a_stopped_queued_job_never_starts(executor):
+    ex = executor(max_running=1)
     a = _job(TINY, _cfg(), ex, label="a")
     b = _job(TINY, _cfg(), ex, label="b")
     c = _job(TINY, _cfg(), ex, label="c")
@@ -100,8 +115,8 @@ def test_queue_positions_and_a_stopped_queued_job_never_starts(cluster):
     assert a.state == c.state == "finished" and b.snapshot().step == 0
 
 
-def test_a_closed_tabs_remote_job_is_stopped(cluster):
-    ex = cluster.RayExecutor(max_running=1, reap_every=0.05)
+def test_a_closed_tabs_remote_job_is_stopped(executor):
+    ex = executor(max_running=1, reap_every=0.05)
     alive = [True]
     job = _job(TINY, _cfg(epochs=20, max_train_images=0), ex, owner_alive=lambda: alive[0])
     _wait_for_step(job, 2)
@@ -110,8 +125,8 @@ def test_a_closed_tabs_remote_job_is_stopped(cluster):
     assert job.state == "stopped" and job.model is None
 
 
-def test_a_worker_that_dies_fails_its_job_with_a_sentence_and_the_next_job_runs(cluster):
-    ex = cluster.RayExecutor(max_running=1)
+def test_a_worker_that_dies_fails_its_job_with_a_sentence_and_the_next_job_runs(executor):
+    ex = executor(max_running=1)
     job = _job(TINY, _cfg(epochs=20, max_train_images=0), ex)
     _wait_for_step(job, 2)
     os.kill(ex.worker_pid(job), signal.SIGKILL)  # the machine training it is gone
@@ -134,14 +149,14 @@ def test_an_unreachable_cluster_falls_back_to_local_threads_and_says_so():
 
 
 @pytest.mark.parametrize("frozen", [True, False], ids=["head only, on features", "all trainable"])
-def test_a_transfer_run_on_the_cluster_gives_the_same_kind_of_results_as_here(cluster, frozen):
+def test_a_transfer_run_on_the_cluster_gives_the_same_kind_of_results_as_here(executor, frozen):
     from cnn_core import executors, transfer
 
     flags = {s: (s == "head" or not frozen) for s in transfer.RESNET20_STAGES}
     cfg = training.TrainConfig(dataset="cifar10", source="sample", epochs=1, max_train_images=256,
                                validation_fraction=0.0, batch_size=128)
     runs = {}
-    for name, ex in (("here", executors.LocalExecutor(1)), ("cluster", cluster.RayExecutor(max_running=1))):
+    for name, ex in (("here", executors.LocalExecutor(1)), ("cluster", executor(max_running=1))):
         job = jobs.Job(transfer.TransferRequest("resnet20", "cifar5_heldout", flags, cfg)).start(ex)
         assert job.wait(300) and job.state == "finished", job.error
         runs[name] = job
@@ -177,3 +192,13 @@ def test_the_train_page_trains_on_the_cluster_and_says_so(cluster, monkeypatch):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "How well did it learn?" in [h.value for h in at.subheader]  # the same results view as locally
+    job.executor.close()  # its worker's CPUs, for the tests after
+
+
+def test_a_run_the_cluster_cannot_place_fails_with_a_sentence_instead_of_waiting_forever(executor, monkeypatch):
+    monkeypatch.setenv("CNN_RAY_WORKER_CPUS", "64")  # more than any machine of this cluster has
+    ex = executor(max_running=1)
+    ex.worker_start_s = 3
+    job = _job(TINY, _cfg(), ex)
+    assert job.wait(60)
+    assert job.state == "failed" and str(job.error).startswith("No cluster machine had 64 CPUs free")
