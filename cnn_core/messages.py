@@ -208,6 +208,11 @@ CATALOG: dict[str, str | tuple[str, str]] = {
                                 "what colour and edge each looks for)."),
     "inside.filters_grey": N_("The {n} filters of **{layer}**, the weights training found ({k}x{k}; light = "
                               "positive weight)."),
+    "class.unknown_code": N_("No class has the code {code}. Check it with your teacher (letters and digits, no 0, "
+                             "O, 1 or I)."),
+    "class.bad_code": N_("A class code is {n} letters and digits, like K7QM2P. Check it with your teacher."),
+    "class.bad_display_name": N_("Type a name for the class to see (at most {limit} characters)."),
+    "class.bad_class_name": N_("Give the class a name (at most {limit} characters)."),
     "ray.cluster": (N_("Trains on the Ray cluster at {address}: {n} run at a time, the rest wait in the queue."),
                     N_("Trains on the Ray cluster at {address}: {n} runs at once, the rest wait in the queue.")),
     "ray.unreachable": N_("The Ray cluster at {address} could not be reached when the app started, so training "

@@ -1,0 +1,161 @@
+"""The class record on SQLite and on a real PostgreSQL (a throwaway cluster this fixture starts):
+joining, what is recorded, and the numbers the teacher's views are built from."""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+
+import pytest
+
+from cnn_core import class_store
+from cnn_core.messages import UserError
+
+PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(*cmd: str) -> None:
+    """PostgreSQL refuses to run as root: its commands run as the `postgres` user when we are root."""
+    run = ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else list(cmd)
+    subprocess.run(run, check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    if not PG_BIN:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed (.ci/run installs it; CI never skips these)")
+        pytest.skip("PostgreSQL's server is not installed (apt-get install postgresql)")
+    bin_dir, port = PG_BIN[-1], _free_port()
+    folder = tempfile.mkdtemp(prefix="cnn-pg-")
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    data = os.path.join(folder, "data")
+    _as_postgres(f"{bin_dir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
+    _as_postgres(f"{bin_dir}/pg_ctl", "-D", data, "-w", "-l", os.path.join(folder, "log"), "-o",
+                 f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        _as_postgres(f"{bin_dir}/pg_ctl", "-D", data, "-m", "immediate", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        yield class_store.open_store(f"sqlite:///{tmp_path / 'classroom.db'}")
+        return
+    url = request.getfixturevalue("postgres_url")
+    st = class_store.open_store(url)
+    yield st
+    class_store.Base.metadata.drop_all(st.engine)  # the next test starts from an empty class record
+    st.engine.dispose()
+
+
+def test_a_class_gets_a_readable_code_and_learners_join_with_it(store):
+    klass = store.create_class("  7B,\tTuesday  ")
+    assert klass.name == "7B, Tuesday"
+    assert len(klass.code) == 6 and set(klass.code) <= set(class_store.CODE_ALPHABET)
+    mina = store.join(klass.code.lower(), "Mina")  # typed in lower case
+    assert store.join(f"{klass.code[:3]}-{klass.code[3:]}", "Mina") == mina  # the same learner again
+    jun = store.join(klass.code, "Jun")
+    assert jun != mina and store.roster(klass.code) == ["Mina", "Jun"]
+    other = store.create_class("8A")
+    assert other.code != klass.code and store.join(other.code, "Mina") != mina  # a class of its own
+
+
+@pytest.mark.parametrize("code,words", [("ZZZZZZ", "No class has the code ZZZZZZ"), ("12", "is 6 letters"),
+                                        ("", "is 6 letters"), ("O0O0O0", "is 6 letters")])
+def test_a_wrong_or_malformed_code_gets_a_sentence(store, code, words):
+    with pytest.raises(UserError, match=words):
+        store.join(code, "Mina")
+
+
+def test_hostile_display_names_are_cleaned_and_limited(store):
+    code = store.create_class("7B").code
+    store.join(code, "Mi\u0000na\u202e\u200b " + "x" * 100)  # control, bidi override, zero-width, far too long
+    (name,) = store.roster(code)
+    assert name == "Mina " + "x" * 35 and len(name) == class_store.NAME_MAX
+    for empty in ("", "   ", "\u0000\u200b"):
+        with pytest.raises(UserError, match="Type a name"):
+            store.join(code, empty)
+
+
+def test_question_stats_put_the_hardest_first_with_the_commonest_wrong_answer(store):
+    code = store.create_class("7B").code
+    learners = [store.join(code, f"learner {i}") for i in range(4)]
+    for i, learner in enumerate(learners):
+        store.record_answer(learner, "q_pool_1", "a", correct=True, seconds=3.0)
+        store.record_answer(learner, "q_stride_2", "c" if i == 0 else "b" if i < 3 else "d", correct=i == 0)
+    stride, pool = store.question_stats(code)
+    assert (stride.question_id, stride.answered, stride.right_share, stride.common_wrong) == ("q_stride_2", 4, 0.25, "b")
+    assert (pool.question_id, pool.right_share, pool.common_wrong) == ("q_pool_1", 1.0, None)
+    assert store.question_stats(store.create_class("empty").code) == []
+
+
+def test_the_leaderboard_has_each_learners_best_finished_run_per_dataset(store):
+    code = store.create_class("7B").code
+    mina, jun = store.join(code, "Mina"), store.join(code, "Jun")
+    run = dict(kind="train", state="finished", source="sample", architecture="conv 8 3x3 / pool / dense 10",
+               parameters=13_610, epochs=1, seconds=4.0)
+    store.record_run(mina, dataset="mnist", accuracy=0.95, **run)
+    store.record_run(mina, dataset="mnist", accuracy=0.97, **run)
+    store.record_run(jun, dataset="mnist", accuracy=0.96, **{**run, "preset": "fast MNIST"})
+    store.record_run(jun, dataset="cifar10", accuracy=0.70, **run)
+    board = store.leaderboard(code, "mnist")
+    assert [(r["learner"], r["accuracy"]) for r in board] == [("Mina", 0.97), ("Jun", 0.96)]
+    assert board[1]["preset"] == "fast MNIST" and board[0]["architecture"].startswith("conv 8")
+    assert [r["learner"] for r in store.leaderboard(code, "cifar10")] == ["Jun"]
+
+
+def test_the_class_pooling_experiments_are_pooled_into_one_table(store):
+    code = store.create_class("7B").code
+    for i, name in enumerate(("Mina", "Jun", "Ari")):
+        store.record_run(store.join(code, name), kind="pooling", state="finished", dataset="mnist", source="sample",
+                         architecture="Tiny", accuracy=None, seconds=20.0,
+                         details={"seed": i, "max": 0.9 + i / 100, "average": 0.89 + i / 100})
+    table = store.pooling_results(code)
+    assert [row["seed"] for row in table] == [0, 1, 2] and all(row["dataset"] == "mnist" for row in table)
+    assert store.counts(code) == {"learners": 3, "answers": 0, "runs": 3}
+
+
+def test_a_class_of_30_answering_at_once_loses_nothing(store):
+    code = store.create_class("7B").code
+    learners = [store.join(code, f"learner {i}") for i in range(30)]
+    errors = []
+
+    def answer(learner):
+        try:
+            for q in range(5):
+                store.record_answer(learner, f"q{q}", "a", correct=q % 2 == 0, seconds=1.0)
+        except Exception as exc:  # collected: a lost write must fail the test, not vanish in a thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=answer, args=(learner,)) for learner in learners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert store.counts(code)["answers"] == 150
+    assert {q.question_id: q.right_share for q in store.question_stats(code)}["q1"] == 0.0
+
+
+def test_the_default_store_is_sqlite_in_the_data_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv(class_store.URL_ENV, raising=False)
+    monkeypatch.setenv(class_store.DATA_DIR_ENV, str(tmp_path / "data"))
+    store = class_store.open_store()
+    assert store.url == f"sqlite:///{tmp_path / 'data' / 'classroom.db'}"
+    store.join(store.create_class("7B").code, "Mina")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"  # the dashboard never blocks writes
