@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from cnn_core import warmup
-from ui import nav, streamlit_compat
+from ui import classroom, nav, streamlit_compat
 
 ICON = Path(__file__).parent / "ui" / "assets" / "icon.png"
 streamlit_compat.install()  # once per process: what this app changes in Streamlit, and a version check
@@ -16,6 +16,7 @@ st.set_page_config(page_title="CNN classroom", page_icon=str(ICON), layout="wide
 
 page = st.navigation(nav.navigation())
 with st.sidebar:
+    classroom.sidebar()
     st.caption("A dashboard for learning convolutional neural networks with real training on "
                "real data. Every number on screen says where it comes from.")
 page.run()

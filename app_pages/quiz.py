@@ -9,7 +9,7 @@ import streamlit as st
 
 from cnn_core import quiz
 from cnn_core.messages import UserError
-from ui import nav
+from ui import classroom, nav
 
 st.title("Quiz")
 st.caption("Answer, check, read why. Numbers in generated questions are fresh for every quiz code "
@@ -75,6 +75,7 @@ def question_ui(n: int, q: quiz.Question) -> None:
                                      "answer_given": g.given, "correct": g.correct, "expected": g.expected,
                                      "time": datetime.now().isoformat(timespec="seconds"),
                                      "seconds": round(time.time() - st.session_state["quiz_started"], 1)}
+                    classroom.record_answer(answers[q.id])  # for the teacher, when in a class
                     st.rerun()
             return
         if record["correct"]:

@@ -6,7 +6,7 @@ from cnn_core import data, metrics, presets, runner, training
 from cnn_core import spec as spec_mod
 from cnn_core.jobs import Job
 from cnn_core.messages import UserError
-from ui import charts, device, errors, inside_live, job_panel, results, state
+from ui import charts, classroom, device, errors, inside_live, job_panel, results, state
 
 KEY = "train_job"
 HISTORY = "train_history"
@@ -125,6 +125,16 @@ def empty_chart() -> None:
 def remember(job) -> None:
     if job.result is not None:
         job_panel.remember(HISTORY, job)
+        classroom.record_training_run(job, str(spec_mod.summary(list(job.request.spec))), preset_of(job.request))
+
+
+def preset_of(request) -> str | None:
+    """The preset a run used, if its layers and settings are exactly one's."""
+    layers = [{k: v for k, v in layer.items() if k != "id"} for layer in request.spec]
+    for name, p in presets.TRAIN_PRESETS.items():
+        if p.config == request.config and [dict(layer) for layer in p.spec] == layers:
+            return name
+    return None
 
 
 name = state.dataset_ui("train_dataset", on_change=forget_failed_run)

@@ -191,7 +191,7 @@ class Store:
             raise ValueError(f"unknown run kind {kind!r}")
         with Session(self.engine) as s, s.begin():
             s.add(RunRow(learner_id=learner_id, kind=kind, state=state, dataset=dataset, source=source, preset=preset,
-                         architecture=architecture[:2000], parameters=parameters, epochs=epochs, accuracy=accuracy,
+                         architecture=str(architecture)[:2000], parameters=parameters, epochs=epochs, accuracy=accuracy,
                          seconds=seconds, details=details or {}, at=_now()))
 
     # -- the teacher's views
@@ -235,6 +235,32 @@ class Store:
                              .where(LearnerRow.class_id == klass.id, RunRow.kind == "pooling")
                              .order_by(RunRow.at, RunRow.id)).all()
         return [{"dataset": r.dataset, **r.details} for r in runs]
+
+    def classes(self) -> list[ClassInfo]:
+        """Every class, newest first (the instructor's list)."""
+        with Session(self.engine) as s:
+            rows = s.scalars(select(ClassRow).order_by(ClassRow.created_at.desc(), ClassRow.id.desc())).all()
+        return [ClassInfo(r.id, r.name, r.code) for r in rows]
+
+    def answers(self, code: str) -> list[dict]:
+        """Every answer of the class, oldest first: the CSV export (question ids, never texts)."""
+        klass = self.find_class(code)
+        with Session(self.engine) as s:
+            rows = s.execute(select(LearnerRow.name, AnswerRow).join(AnswerRow, AnswerRow.learner_id == LearnerRow.id)
+                             .where(LearnerRow.class_id == klass.id).order_by(AnswerRow.at, AnswerRow.id)).all()
+        return [{"learner": name, "question_id": a.question_id, "answer": a.answer, "correct": a.correct,
+                 "seconds": a.seconds, "at": a.at.isoformat(timespec="seconds")} for name, a in rows]
+
+    def runs(self, code: str) -> list[dict]:
+        """Every run of the class, oldest first: the CSV export."""
+        klass = self.find_class(code)
+        with Session(self.engine) as s:
+            rows = s.execute(select(LearnerRow.name, RunRow).join(RunRow, RunRow.learner_id == LearnerRow.id)
+                             .where(LearnerRow.class_id == klass.id).order_by(RunRow.at, RunRow.id)).all()
+        return [{"learner": name, "kind": r.kind, "state": r.state, "dataset": r.dataset, "source": r.source,
+                 "preset": r.preset, "architecture": r.architecture, "parameters": r.parameters, "epochs": r.epochs,
+                 "accuracy": r.accuracy, "seconds": r.seconds, "at": r.at.isoformat(timespec="seconds")}
+                for name, r in rows]
 
     def counts(self, code: str) -> dict:
         klass = self.find_class(code)

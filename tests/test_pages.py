@@ -207,7 +207,7 @@ def test_pages_that_do_not_train_do_not_import_tensorflow():
 
     code = ("import sys; sys.path.insert(0, '.');"
             "from streamlit.testing.v1 import AppTest;"
-            "[AppTest.from_file(p).run() for p in ('app_pages/convolution.py', 'app_pages/pooling.py', 'app_pages/build.py', 'app_pages/quiz.py', 'app_pages/home.py')];"
+            "[AppTest.from_file(p).run() for p in ('app_pages/convolution.py', 'app_pages/pooling.py', 'app_pages/build.py', 'app_pages/quiz.py', 'app_pages/home.py', 'app_pages/instructor.py')];"
             "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr

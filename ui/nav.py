@@ -14,6 +14,7 @@ PAGES = {
     "pooling_experiment": ("app_pages/pooling_experiment.py", "Max vs average pooling", ":material/compare:", "Do it"),
     "transfer": ("app_pages/transfer.py", "Transfer learning", ":material/swap_horiz:", "Do it"),
     "quiz": ("app_pages/quiz.py", "Quiz", ":material/quiz:", "Check it"),
+    "instructor": ("app_pages/instructor.py", "Instructor", ":material/school:", "Teach"),
 }
 
 

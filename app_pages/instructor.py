@@ -1,0 +1,119 @@
+"""Instructor: create a class, give out its code, and watch what the class does, live."""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+import pandas as pd
+import streamlit as st
+
+from cnn_core import quiz
+from cnn_core.messages import UserError
+from ui import classroom
+
+PASSWORD_ENV = "CNN_INSTRUCTOR_PASSWORD"
+
+st.title("Instructor")
+
+
+def expected_password() -> str | None:
+    """$CNN_INSTRUCTOR_PASSWORD, else `instructor_password` in Streamlit's secrets.toml, else None."""
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    try:
+        return st.secrets.get("instructor_password") or None
+    except Exception:  # no secrets file at all
+        return None
+
+
+def signed_in() -> bool:
+    password = expected_password()
+    if password is None:
+        st.info(f"This page is for the teacher. Set a passphrase first: start the app with `{PASSWORD_ENV}=...` "
+                "in its environment, or put `instructor_password = \"...\"` in `.streamlit/secrets.toml`.")
+        return False
+    if st.session_state.get("instructor_ok"):
+        return True
+    typed = st.text_input("Passphrase", type="password", key="instructor_password")
+    if st.button("Open the instructor view", key="instructor_enter"):
+        if hmac.compare_digest(typed.encode(), password.encode()):  # the same time whatever was typed
+            st.session_state["instructor_ok"] = True
+            st.rerun()
+        st.error("That passphrase is not the one this server was started with.")
+    return False
+
+
+def new_class_ui() -> None:
+    with st.form("instructor_new_class", clear_on_submit=True):
+        name = st.text_input("A new class", placeholder="e.g. 7B, Tuesday", max_chars=80)
+        if st.form_submit_button("Create it"):
+            try:
+                st.session_state["instructor_class"] = classroom.store().create_class(name).code
+            except UserError as err:
+                st.error(str(err))
+
+
+def join_text(code: str) -> None:
+    base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
+    st.markdown(f"Learners join with the code **{code}** in the sidebar's *Join a class*, or with this link:")
+    st.code(f"{base}/?class={code}", language=None)
+
+
+@st.fragment(run_every=5)
+def dashboard(code: str) -> None:
+    """What the class has done so far, redrawn every 5 s without reloading the page."""
+    store = classroom.store()
+    counts = store.counts(code)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Learners", counts["learners"])
+    c2.metric("Quiz answers", counts["answers"])
+    c3.metric("Training runs", counts["runs"])
+    st.markdown("**Who has joined**")
+    st.dataframe(pd.DataFrame({"learner": store.roster(code)}), hide_index=True)  # names as text
+    st.markdown("**Quiz questions, hardest first**")
+    stats = store.question_stats(code)
+    if stats:
+        st.dataframe(pd.DataFrame([{"question": s.question_id, "topic": _topic(s.question_id), "answered": s.answered,
+                                    "right": f"{s.right_share:.0%}", "most common wrong answer": s.common_wrong or ""}
+                                   for s in stats]), hide_index=True)
+    else:
+        st.caption("No answers yet.")
+    st.markdown("**Best training run per learner**")
+    dataset = st.radio("Dataset", ["mnist", "cifar10"], horizontal=True, key="instructor_board_dataset",
+                       format_func={"mnist": "MNIST", "cifar10": "CIFAR-10"}.get)
+    board = store.leaderboard(code, dataset)
+    if board:
+        st.dataframe(pd.DataFrame(board), hide_index=True)
+    else:
+        st.caption("No runs on this dataset yet.")
+    c1, c2 = st.columns(2)
+    c1.download_button("Answers (CSV)", pd.DataFrame(store.answers(code)).to_csv(index=False),
+                       file_name=f"class_{code}_answers.csv", mime="text/csv", key="instructor_csv_answers")
+    c2.download_button("Runs (CSV)", pd.DataFrame(store.runs(code)).to_csv(index=False),
+                       file_name=f"class_{code}_runs.csv", mime="text/csv", key="instructor_csv_runs")
+
+
+def _topic(question_id: str) -> str:
+    """The bank question's topic ("" for a generated one: its id is not in the bank)."""
+    q = {q.id: q for q in quiz.load_bank()}.get(question_id)
+    return quiz.TOPICS.get(q.topic, "") if q else ""
+
+
+if signed_in():
+    try:
+        classes = classroom.store().classes()
+    except Exception:  # logged by Streamlit's server; the teacher reads a sentence
+        st.error("The class database cannot be reached right now; the rest of the app keeps working.")
+        st.stop()
+    new_class_ui()
+    classes = classroom.store().classes()  # with the one just created
+    if classes:
+        names = {c.code: c.name for c in classes}
+        if st.session_state.get("instructor_class") not in names:
+            st.session_state["instructor_class"] = classes[0].code
+        code = st.selectbox("Class", list(names), key="instructor_class", format_func=lambda c: f"{names[c]} ({c})")
+        join_text(code)
+        dashboard(code)
+    else:
+        st.caption("No class yet: create one above.")

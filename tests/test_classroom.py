@@ -1,0 +1,128 @@
+"""The teacher's side in the app (AppTest): the Instructor page behind its passphrase, a learner
+joining from the sidebar, their quiz answers and training runs reaching the teacher's dashboard."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnn_core import quiz
+from ui import classroom
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def own_database(tmp_path, monkeypatch):
+    """Each test its own SQLite file: the store is opened once per process, so reopen it."""
+    monkeypatch.setenv("CNN_DATABASE_URL", f"sqlite:///{tmp_path / 'classroom.db'}")
+    classroom.store.clear()
+    yield
+    classroom.store.clear()
+
+
+def _instructor(monkeypatch, password="s3cret word"):
+    monkeypatch.setenv("CNN_INSTRUCTOR_PASSWORD", password)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "instructor.py"), default_timeout=30)
+    at.run()
+    at.text_input(key="instructor_password").set_value(password)
+    at.button(key="instructor_enter").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _create_class(at, name="7B, Tuesday") -> str:
+    at.text_input(key=at.get("text_input")[0].key).set_value(name)
+    at.button[0].click().run()  # the form's "Create it"
+    return at.selectbox(key="instructor_class").value
+
+
+def _answer(at, q, key) -> None:
+    """Some answer to question `q`, checked (right or wrong does not matter here)."""
+    value = {"single": q.choices[0], "multiple": [q.choices[0]]}.get(q.kind, "1")
+    {"single": at.radio, "multiple": at.multiselect}.get(q.kind, at.text_input)(key=key).set_value(value)
+    at.button(key=f"{key}_check").click().run()
+
+
+def test_the_instructor_page_shows_nothing_without_a_passphrase_set(monkeypatch):
+    monkeypatch.delenv("CNN_INSTRUCTOR_PASSWORD", raising=False)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "instructor.py"), default_timeout=30).run()
+    assert any("Set a passphrase first" in i.value for i in at.info)
+    assert not at.text_input and not at.button and not at.exception
+
+
+def test_a_wrong_passphrase_is_refused(monkeypatch):
+    monkeypatch.setenv("CNN_INSTRUCTOR_PASSWORD", "s3cret word")
+    at = AppTest.from_file(str(ROOT / "app_pages" / "instructor.py"), default_timeout=30).run()
+    at.text_input(key="instructor_password").set_value("guess").run()
+    at.button(key="instructor_enter").click().run()
+    assert any("not the one" in e.value for e in at.error)
+    assert "instructor_class" not in at.session_state
+
+
+def test_a_learner_joins_answers_and_trains_and_the_teacher_sees_it(monkeypatch):
+    teacher = _instructor(monkeypatch)
+    code = _create_class(teacher)
+    assert len(code) == 6 and any(f"?class={code}" in c.value for c in teacher.code)
+
+    learner = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    learner.query_params["class"] = code  # the join link
+    learner.run()
+    assert learner.text_input(key="class_code").value == code  # filled in from the link
+    learner.text_input(key="class_name_input").set_value("Mina\u202e <i>x</i>").run()
+    learner.button(key="class_join").click().run()
+    assert not learner.exception, [e.value for e in learner.exception]
+    assert learner.session_state[classroom.JOINED]["name"] == "Mina <i>x</i>"  # cleaned, kept as text
+
+    learner.switch_page("app_pages/quiz.py").run()
+    learner.session_state["quiz_code"] = "77-4"
+    learner.run()
+    q = quiz.make_quiz(quiz.parse_code("77-4"))[0]
+    key = f"quiz_77-4_{q.id}"
+    _answer(learner, q, key)
+    assert not learner.exception, [e.value for e in learner.exception]
+
+    learner.switch_page("app_pages/train.py").run()
+    learner.session_state["cnn_layers"] = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid",
+                                            "activation": "relu", "id": "T1"}]
+    learner.run()
+    learner.radio(key="train_source").set_value("sample")
+    learner.number_input(key="train_epochs").set_value(1)
+    learner.button(key="train_job_start").click().run()
+    assert learner.session_state["train_job"].wait(300)
+    learner.run()
+    learner.run()  # the run has ended: recorded once, however often the page reruns
+    learner.run()
+    assert not learner.exception, [e.value for e in learner.exception]
+    (run,) = classroom.store().runs(code)
+    assert (run["learner"], run["kind"], run["state"], run["dataset"], run["source"]) == (
+        "Mina <i>x</i>", "train", "finished", "mnist", "sample")
+    assert run["architecture"] == "conv 4 3x3" and run["parameters"] > 0 and 0 < run["accuracy"] <= 1
+
+    teacher.run()
+    stats = classroom.store().question_stats(code)
+    assert [(s.question_id, s.answered) for s in stats] == [(q.id, 1)]
+    assert classroom.store().roster(code) == ["Mina <i>x</i>"]
+    texts = [str(df.value.to_dict()) for df in teacher.dataframe]
+    assert any(q.id in t for t in texts)  # the dashboard's question table
+    assert classroom.store().answers(code)[0]["question_id"] == q.id  # the export records the id, not the text
+
+
+def test_self_study_records_nothing(monkeypatch):
+    at = AppTest.from_file(str(ROOT / "app_pages" / "quiz.py"), default_timeout=30)
+    at.session_state["quiz_code"] = "77-4"
+    at.run()
+    q = quiz.make_quiz(quiz.parse_code("77-4"))[0]
+    key = f"quiz_77-4_{q.id}"
+    _answer(at, q, key)
+    assert classroom.joined() is None
+    assert classroom.store().classes() == []  # nothing was written anywhere
+
+
+def test_a_bad_code_in_the_sidebar_gets_a_sentence(monkeypatch):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input(key="class_code").set_value("ZZZZZZ")
+    at.text_input(key="class_name_input").set_value("Mina").run()
+    at.button(key="class_join").click().run()
+    assert any("No class has the code ZZZZZZ" in e.value for e in at.error)
+    assert not at.exception and classroom.JOINED not in at.session_state

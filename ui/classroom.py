@@ -1,0 +1,101 @@
+"""A learner in a class: the sidebar's join box, and what a joined learner's pages record.
+
+    classroom.sidebar()                      # app.py: join with a code and a name (?class=CODE fills the code)
+    classroom.record_answer(record)          # the quiz, for each checked answer
+    classroom.record_training_run(job, ...)  # the Train page, once per finished or stopped run
+
+Self-study (no class joined) records nothing. The store (cnn_core.class_store) is opened once per
+process, on first use: pages of a learner who never joins do not even import SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from cnn_core.messages import UserError
+
+log = logging.getLogger(__name__)
+JOINED = "class_joined"  # session state: {"code", "name", "learner", "class_name"} once joined
+
+
+@st.cache_resource(show_spinner=False)
+def store():
+    from cnn_core import class_store
+
+    return class_store.open_store()
+
+
+def joined() -> dict | None:
+    return st.session_state.get(JOINED)
+
+
+def sidebar() -> None:
+    """Join a class (code + display name) or show the one joined, with a way to leave."""
+    member = joined()
+    with st.expander("Your class" if member else "Join a class", expanded=bool(st.query_params.get("class")) and not member):
+        if member:
+            st.caption(f"In **{member['class_name']}** ({member['code']}) as")
+            st.text(member["name"])  # a learner's own words: shown as text, never as markup
+            st.button("Leave the class", key="class_leave", on_click=_leave)
+            return
+        st.text_input("Class code", key="class_code", value=st.query_params.get("class", ""), max_chars=9,
+                      placeholder="e.g. K7QM2P")
+        st.text_input("Your name, as the teacher will see it", key="class_name_input", max_chars=40)
+        if st.button("Join", key="class_join"):
+            _join(st.session_state.get("class_code", ""), st.session_state.get("class_name_input", ""))
+        st.caption("Without a class nothing you do here is recorded.")
+
+
+def _join(code: str, name: str) -> None:
+    from cnn_core import class_store
+
+    try:
+        klass = store().find_class(code)
+        learner = store().join(klass.code, name)
+        shown = class_store.clean_name(name, class_store.NAME_MAX, "class.bad_display_name")
+    except UserError as err:
+        st.error(str(err))
+        return
+    except Exception:  # the database is down or unreadable: say so, keep the page working
+        log.exception("joining a class failed")
+        st.error("The class list cannot be reached right now. Keep working; try joining again in a while.")
+        return
+    st.session_state[JOINED] = {"code": klass.code, "class_name": klass.name, "learner": learner, "name": shown}
+    st.rerun()
+
+
+def _leave() -> None:
+    st.session_state.pop(JOINED, None)
+
+
+def record_answer(record: dict) -> None:
+    """A checked quiz answer, for the teacher (question id, answer, right or not, seconds)."""
+    member = joined()
+    if member:
+        _safely(store().record_answer, member["learner"], record["question_id"], str(record["answer_given"]),
+                correct=bool(record["correct"]), seconds=record.get("seconds"))
+
+
+def record_training_run(job, architecture: str, preset: str | None) -> None:
+    """A finished or stopped Train run, once per job."""
+    member = joined()
+    if not member or job.result is None or st.session_state.get(f"class_recorded_{id(job)}"):
+        return
+    st.session_state[f"class_recorded_{id(job)}"] = True
+    cfg = job.request.config
+    snap = job.snapshot()
+    _safely(store().record_run, member["learner"], kind="train", state=job.state, dataset=cfg.dataset,
+            source=job.outcome.images.kind or cfg.source, architecture=architecture, accuracy=float(job.result["accuracy"]),
+            seconds=round(job.metrics.fit_seconds or 0.0, 1), parameters=job.model.count_params() if job.model else None,
+            epochs=cfg.epochs if job.state == "finished" else snap.epoch, preset=preset)
+
+
+def _safely(write, *args, **kwargs) -> None:
+    """A record that cannot be written costs the learner nothing: logged, and a quiet note."""
+    try:
+        write(*args, **kwargs)
+    except Exception:
+        log.exception("recording for the class failed")
+        st.toast("This was not recorded for your class (the class list cannot be reached).")
