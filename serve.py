@@ -19,10 +19,13 @@ APP = Path(__file__).resolve().with_name("app.py")
 
 
 def main() -> None:
-    # The same process serves the app, so app.py's own call to this finds it already started.
-    warmup.start_in_background()
+    # Streamlit first: importing it imports plotly and pandas, and plotly looks pandas up in
+    # sys.modules without importing it, so a warm-up importing pandas at that moment handed it a
+    # half-made module ("partially initialized module 'pandas'") and the server did not start.
     from streamlit.web import cli
 
+    # The same process serves the app, so app.py's own call to this finds it already started.
+    warmup.start_in_background()
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     cli.main(prog_name="streamlit")
 

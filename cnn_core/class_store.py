@@ -187,8 +187,8 @@ class Store:
     def record_run(self, learner_id: int, *, kind: str, state: str, dataset: str, source: str, architecture: str,
                    accuracy: float | None, seconds: float | None, parameters: int | None = None,
                    epochs: int | None = None, preset: str | None = None, details: dict | None = None) -> None:
-        if kind not in RUN_KINDS:
-            raise ValueError(f"unknown run kind {kind!r}")
+        if kind not in RUN_KINDS:  # a caller's bug, not the learner's
+            raise RuntimeError(f"unknown run kind {kind!r}")
         with Session(self.engine) as s, s.begin():
             s.add(RunRow(learner_id=learner_id, kind=kind, state=state, dataset=dataset, source=source, preset=preset,
                          architecture=str(architecture)[:2000], parameters=parameters, epochs=epochs, accuracy=accuracy,
