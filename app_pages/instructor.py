@@ -87,6 +87,14 @@ def dashboard(code: str) -> None:
         st.dataframe(pd.DataFrame(board), hide_index=True)
     else:
         st.caption("No runs on this dataset yet.")
+    pooled = store.pooling_results(code)
+    if pooled:
+        table = pd.DataFrame(pooled)
+        seeds = "1 seed" if len(table) == 1 else f"{len(table)} seeds"
+        st.markdown(f"**Max vs average pooling, the whole class, {seeds}**: test accuracy, mean "
+                    f"{table['max'].mean():.1%} (max) vs {table['average'].mean():.1%} (average); max was better in "
+                    f"{int((table['max'] > table['average']).sum())} of {len(table)}.")
+        st.dataframe(table, hide_index=True)
     c1, c2 = st.columns(2)
     c1.download_button("Answers (CSV)", pd.DataFrame(store.answers(code)).to_csv(index=False),
                        file_name=f"class_{code}_answers.csv", mime="text/csv", key="instructor_csv_answers")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnn_core import data, experiments, training
 from cnn_core import spec as spec_mod
-from ui import charts, inside_compare, job_panel, state
+from ui import charts, classroom, inside_compare, job_panel, state
 
 KEY = "poolx_experiment"
 
@@ -42,7 +42,11 @@ def live(exp) -> None:
         st.plotly_chart(charts.runs_figure(started), key="poolx_chart", width="stretch")
 
 
-exp = job_panel.panel(KEY, start, start_label="Run the experiment", live=live,
+def record(exp) -> None:
+    classroom.record_pooling_experiment(exp, str(spec_mod.summary(exp.spec)))  # for the teacher, in a class
+
+
+exp = job_panel.panel(KEY, start, start_label="Run the experiment", live=live, on_done=record,
                       idle="Press **Run the experiment**. Both models' losses are drawn on one chart as they train.")
 
 PERCENT = st.column_config.NumberColumn(format="percent")

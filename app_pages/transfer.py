@@ -6,7 +6,7 @@ import streamlit as st
 from cnn_core import training, transfer
 from cnn_core.jobs import Job
 from cnn_core.messages import UserError
-from ui import charts, inside_view, job_panel
+from ui import charts, classroom, inside_view, job_panel
 
 KEY, RUNS = "transfer_job", "transfer_runs"
 
@@ -104,12 +104,14 @@ def record(job) -> None:
     if job.result is None:
         return
     request, snap = job.request, job.snapshot()
-    st.session_state.setdefault(RUNS, []).append({
+    row = {
         "configuration": job.label, "backbone": request.backbone, "target": request.target,
         "trainable parameters": transfer.param_counts(job.model)[0], "epochs": snap.epoch,
         "ms per step": round(1000 * job.metrics.fit_seconds / max(snap.step, 1), 1),
         "test accuracy": job.result["accuracy"],
-        "batch norm": "training=True" if request.frozen_bn_training and not request.scratch else "inference"})
+        "batch norm": "training=True" if request.frozen_bn_training and not request.scratch else "inference"}
+    st.session_state.setdefault(RUNS, []).append(row)
+    classroom.record_transfer_run(job, row)  # for the teacher, when in a class
 
 
 last = job_panel.panel(KEY, start, start_label="Train", live=live, on_done=record,

@@ -126,3 +126,42 @@ def test_a_bad_code_in_the_sidebar_gets_a_sentence(monkeypatch):
     at.button(key="class_join").click().run()
     assert any("No class has the code ZZZZZZ" in e.value for e in at.error)
     assert not at.exception and classroom.JOINED not in at.session_state
+
+
+def _joined(page: str, code: str, name: str) -> AppTest:
+    """`page` run as a learner who joined the class `code` (the sidebar's join, done before)."""
+    learner = classroom.store().join(code, name)
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    at.session_state[classroom.JOINED] = {"code": code, "class_name": "7B", "learner": learner, "name": name}
+    return at
+
+
+def test_transfer_runs_and_pooling_experiments_are_recorded_for_the_class(monkeypatch):
+    from cnn_core import transfer
+
+    code = classroom.store().create_class("7B").code
+    at = _joined("app_pages/pooling_experiment.py", code, "Mina").run()
+    at.select_slider(key="poolx_images").set_value(1000)
+    at.button(key="poolx_experiment_start").click().run()
+    assert at.session_state["poolx_experiment"].wait(600)
+    at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (row,) = classroom.store().pooling_results(code)  # one seed: one pair
+    assert row["seed"] == 0 and 0 < row["max"] <= 1 and 0 < row["average"] <= 1 and row["images"] == 1000
+    teacher = _instructor(monkeypatch)  # the class's experiments, pooled on the teacher's page
+    assert any(m.value.startswith("**Max vs average pooling, the whole class, 1 seed**") for m in teacher.markdown)
+
+    if not transfer.WEIGHTS.exists():
+        pytest.skip("the pretrained weights are not built yet")
+    at = _joined("app_pages/transfer.py", code, "Jun").run()
+    at.select_slider(key="transfer_images").set_value(500)
+    at.number_input(key="transfer_epochs").set_value(1)
+    at.button(key="transfer_job_start").click().run()
+    assert at.session_state["transfer_job"].wait(300)
+    at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (run,) = [r for r in classroom.store().runs(code) if r["kind"] == "transfer"]
+    assert (run["learner"], run["dataset"], run["parameters"]) == ("Jun", "cifar5_heldout", 325)
+    assert run["architecture"] == "resnet20: all frozen (head only)" and 0 <= run["accuracy"] <= 1

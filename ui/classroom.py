@@ -3,6 +3,7 @@
     classroom.sidebar()                      # app.py: join with a code and a name (?class=CODE fills the code)
     classroom.record_answer(record)          # the quiz, for each checked answer
     classroom.record_training_run(job, ...)  # the Train page, once per finished or stopped run
+    classroom.record_transfer_run(job, row)  # the Transfer page; record_pooling_experiment: the experiment
 
 Self-study (no class joined) records nothing. The store (cnn_core.class_store) is opened once per
 process, on first use: pages of a learner who never joins do not even import SQLAlchemy.
@@ -90,6 +91,39 @@ def record_training_run(job, architecture: str, preset: str | None) -> None:
             source=job.outcome.images.kind or cfg.source, architecture=architecture, accuracy=float(job.result["accuracy"]),
             seconds=round(job.metrics.fit_seconds or 0.0, 1), parameters=job.model.count_params() if job.model else None,
             epochs=cfg.epochs if job.state == "finished" else snap.epoch, preset=preset)
+
+
+def record_transfer_run(job, row: dict) -> None:
+    """A finished or stopped transfer run, with the row the page's runs table shows."""
+    member = joined()
+    if not member or job.result is None:
+        return
+    request = job.request
+    _safely(store().record_run, member["learner"], kind="transfer", state=job.state, dataset=request.target,
+            source=request.source, architecture=f"{request.backbone}: {job.label}",
+            accuracy=float(job.result["accuracy"]), seconds=round(job.metrics.fit_seconds or 0.0, 1),
+            parameters=int(row["trainable parameters"]), epochs=int(row["epochs"]),
+            details={"trainable": {stage: bool(on) for stage, on in request.flags}, "scratch": request.scratch,
+                     "ms_per_step": row["ms per step"], "batch_norm": row["batch norm"]})
+
+
+def record_pooling_experiment(exp, architecture: str) -> None:
+    """A finished max-vs-average experiment: one record per seed with both test accuracies, so the
+    teacher can pool the class's seeds into one table."""
+    member = joined()
+    if not member or st.session_state.get(f"class_recorded_{id(exp)}"):
+        return
+    st.session_state[f"class_recorded_{id(exp)}"] = True
+    cfg = exp.config
+    for seed in exp.seeds:
+        pair = {kind: exp.jobs[(kind, seed)] for kind in ("max", "avg")}
+        if any(job.result is None for job in pair.values()):
+            continue  # stopped before this seed's two runs were done
+        _safely(store().record_run, member["learner"], kind="pooling", state="finished", dataset=cfg.dataset,
+                source=cfg.source, architecture=architecture, accuracy=None,
+                seconds=round(sum(job.metrics.fit_seconds or 0.0 for job in pair.values()), 1), epochs=cfg.epochs,
+                details={"seed": seed, "images": cfg.max_train_images or "all",
+                         "max": float(pair["max"].result["accuracy"]), "average": float(pair["avg"].result["accuracy"])})
 
 
 def _safely(write, *args, **kwargs) -> None:
