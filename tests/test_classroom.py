@@ -136,17 +136,22 @@ def _joined(page: str, code: str, name: str) -> AppTest:
     return at
 
 
+def _run_to_the_end(at, panel_key: str) -> None:
+    """Press the job panel's start button, wait for the run, and let the page see its end."""
+    at.button(key=f"{panel_key}_start").click().run()
+    assert at.session_state[panel_key].wait(600)
+    at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
 def test_transfer_runs_and_pooling_experiments_are_recorded_for_the_class(monkeypatch):
     from cnn_core import transfer
 
     code = classroom.store().create_class("7B").code
     at = _joined("app_pages/pooling_experiment.py", code, "Mina").run()
     at.select_slider(key="poolx_images").set_value(1000)
-    at.button(key="poolx_experiment_start").click().run()
-    assert at.session_state["poolx_experiment"].wait(600)
-    at.run()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    _run_to_the_end(at, "poolx_experiment")
     (row,) = classroom.store().pooling_results(code)  # one seed: one pair
     assert row["seed"] == 0 and 0 < row["max"] <= 1 and 0 < row["average"] <= 1 and row["images"] == 1000
     teacher = _instructor(monkeypatch)  # the class's experiments, pooled on the teacher's page
@@ -157,11 +162,7 @@ def test_transfer_runs_and_pooling_experiments_are_recorded_for_the_class(monkey
     at = _joined("app_pages/transfer.py", code, "Jun").run()
     at.select_slider(key="transfer_images").set_value(500)
     at.number_input(key="transfer_epochs").set_value(1)
-    at.button(key="transfer_job_start").click().run()
-    assert at.session_state["transfer_job"].wait(300)
-    at.run()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    _run_to_the_end(at, "transfer_job")
     (run,) = [r for r in classroom.store().runs(code) if r["kind"] == "transfer"]
     assert (run["learner"], run["dataset"], run["parameters"]) == ("Jun", "cifar5_heldout", 325)
     assert run["architecture"] == "resnet20: all frozen (head only)" and 0 <= run["accuracy"] <= 1
