@@ -224,8 +224,23 @@ def _load(name: str, kind: str, progress: Progress | None) -> Dataset:
         return _LOADED[key]
 
 
+def read_arrays(name: str, kind: str, progress: Progress | None = None) -> tuple:
+    """The four arrays of `name` ("full" or "sample"), read from disk: what `load_dataset` shares."""
+    return _read_full(name, progress) if kind == "full" else _read_sample(name, progress)
+
+
+_ARRAY_SOURCE: Callable | None = None  # (name, kind, progress) -> arrays, instead of read_arrays
+
+
+def read_arrays_from(source: Callable | None) -> None:
+    """Where this process's datasets come from (None: from disk). A Ray worker gets them from its
+    node's shared copy, so a machine with several workers reads and holds each set once."""
+    global _ARRAY_SOURCE
+    _ARRAY_SOURCE = source
+
+
 def _read(name: str, kind: str, progress: Progress | None) -> Dataset:
-    xt, yt, xv, yv = _read_full(name, progress) if kind == "full" else _read_sample(name, progress)
+    xt, yt, xv, yv = (_ARRAY_SOURCE or read_arrays)(name, kind, progress)
     if xt.ndim == 3:  # MNIST is (N, 28, 28): give it its channel axis
         xt, xv = xt[..., None], xv[..., None]
     arrays = [np.ascontiguousarray(a) for a in (xt, yt.reshape(-1).astype(np.int64),

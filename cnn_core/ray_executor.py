@@ -9,9 +9,10 @@ the runner makes on its reporter (a phase, a batch's loss, an epoch, the live vi
 plain data, and a thread here replays them on the job's own `MetricsBuffer` five times a second,
 so the live chart, progress and Stop work as they do locally. What travels is plain data: the
 request (a spec, a config, names) there, the events, the evaluation and the trained model (a
-portable `.keras` file's bytes) back. Datasets and pretrained weights never travel: each worker
-loads them once (the shipped samples, or the full sets from `$CNN_DATASETS_DIR` on its node) and
-keeps them for the jobs after.
+portable `.keras` file's bytes) back. Datasets and pretrained weights never travel: each machine
+reads a dataset once (the shipped samples, or the full sets from `$CNN_DATASETS_DIR` there) into
+its shared object store, which its workers map without copying; each worker loads the
+pretrained weights (1 MB) once and keeps everything for the jobs after.
 
 Ray is an optional extra (`pip install -r requirements-ray.txt`); nothing imports this module
 unless `$CNN_RAY_ADDRESS` is set.
@@ -94,14 +95,63 @@ def replay(events: list, reporter) -> None:
         getattr(reporter, name)(*args)
 
 
-class TrainingWorker:
-    """One training slot on the cluster (a Ray actor): runs one job at a time and answers, while
-    it runs, for its events and a stop. It lives as long as the app, so what a run loads (datasets,
-    pretrained weights, TensorFlow itself) is loaded once per worker."""
+class DatasetHolder:
+    """One per machine of the cluster (a Ray actor with no CPU of its own): reads each dataset
+    from that machine's disk once and keeps its arrays in the machine's shared object store, where
+    every worker there maps them without a copy. Its calls run one at a time, so two workers
+    asking at once still cause one read."""
 
     def __init__(self):
+        self._refs: dict[tuple, list] = {}
+        self._counts: dict[str, int] = {}  # "name/kind" -> workers served; "name/kind read" -> disk reads
+
+    def arrays(self, name: str, kind: str) -> list:
+        import ray
+
+        from cnn_core import data
+
+        if (name, kind) not in self._refs:
+            self._refs[(name, kind)] = [ray.put(a) for a in data.read_arrays(name, kind)]
+            self._count(f"{name}/{kind} read")
+        self._count(f"{name}/{kind}")
+        return self._refs[(name, kind)]  # references: the arrays stay in the store, not in the reply
+
+    def _count(self, what: str) -> None:
+        self._counts[what] = self._counts.get(what, 0) + 1
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._counts)
+
+
+def dataset_holder():
+    """This machine's DatasetHolder (started by the first worker here that needs a dataset)."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    node = ray.get_runtime_context().get_node_id()
+    return ray.remote(DatasetHolder).options(
+        name=f"cnn-datasets-{node}", get_if_exists=True, num_cpus=0,
+        scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote()
+
+
+def _arrays_from_this_machine(name: str, kind: str, progress=None) -> tuple:
+    import ray
+
+    return tuple(ray.get(ray.get(dataset_holder().arrays.remote(name, kind))))
+
+
+class TrainingWorker:
+    """One training slot on the cluster (a Ray actor): runs one job at a time and answers, while
+    it runs, for its events and a stop. It lives as long as the app, so what a run loads
+    (TensorFlow, pretrained weights) is loaded once per worker; datasets once per machine
+    (DatasetHolder)."""
+
+    def __init__(self):
+        from cnn_core import data
+
         self._runs: dict[str, tuple[RecordingReporter, threading.Event]] = {}
         self._stopped: set[str] = set()  # a stop can arrive before its run has begun here
+        data.read_arrays_from(_arrays_from_this_machine)
 
     def train(self, key: str, request) -> dict:
         from cnn_core import models

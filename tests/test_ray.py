@@ -202,3 +202,16 @@ def test_a_run_the_cluster_cannot_place_fails_with_a_sentence_instead_of_waiting
     job = _job(TINY, _cfg(), ex)
     assert job.wait(60)
     assert job.state == "failed" and str(job.error).startswith("No cluster machine had 64 CPUs free")
+
+
+def test_two_workers_on_one_machine_share_one_read_of_the_dataset(cluster, executor, monkeypatch):
+    monkeypatch.setenv("CNN_RAY_WORKER_CPUS", "1")  # two workers on this 2-CPU cluster
+    holder = cluster.dataset_holder()
+    before = ray.get(holder.counts.remote()).get("cifar10/sample", 0)
+    ex = executor(max_running=2)
+    group = jobs.JobGroup({i: jobs.Job(runner.TrainRequest(TINY, _cfg(dataset="cifar10"))) for i in range(2)})
+    assert group.start(ex).wait(300) and all(job.state == "finished" for job in group.jobs.values())
+    assert len(ex._free) == 2  # two new worker processes trained, one job each
+    counts = ray.get(holder.counts.remote())
+    assert counts["cifar10/sample"] - before == 2  # both asked this machine's copy ...
+    assert counts["cifar10/sample read"] == 1  # ... which was read from disk once
