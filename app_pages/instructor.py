@@ -79,6 +79,11 @@ def dashboard(code: str) -> None:
                                    for s in stats]), hide_index=True)
     else:
         st.caption("No answers yet.")
+    mastery = store.mastery(code)
+    if any(mastery.values()):
+        st.markdown("**Each learner's share right, per topic** (empty: not answered yet)")
+        grid = pd.DataFrame.from_dict(mastery, orient="index").rename(columns=quiz.TOPICS)
+        st.dataframe(grid, column_config={c: st.column_config.NumberColumn(format="percent") for c in grid.columns})
     st.markdown("**Best training run per learner**")
     dataset = st.radio("Dataset", ["mnist", "cifar10"], horizontal=True, key="instructor_board_dataset",
                        format_func={"mnist": "MNIST", "cifar10": "CIFAR-10"}.get)

@@ -79,6 +79,7 @@ class AnswerRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[str] = mapped_column(String(80), index=True)  # the id, never the text
+    topic: Mapped[str | None] = mapped_column(String(40))  # the question's topic id (cnn_core.quiz.TOPICS)
     answer: Mapped[str] = mapped_column(String(200))
     correct: Mapped[bool] = mapped_column(Boolean)
     seconds: Mapped[float | None] = mapped_column(Float)
@@ -179,10 +180,10 @@ class Store:
 
     # -- what is recorded
     def record_answer(self, learner_id: int, question_id: str, answer: str, *, correct: bool,
-                      seconds: float | None = None) -> None:
+                      seconds: float | None = None, topic: str | None = None) -> None:
         with Session(self.engine) as s, s.begin():
             s.add(AnswerRow(learner_id=learner_id, question_id=str(question_id)[:80], answer=str(answer)[:200],
-                            correct=bool(correct), seconds=seconds, at=_now()))
+                            correct=bool(correct), seconds=seconds, topic=topic, at=_now()))
 
     def record_run(self, learner_id: int, *, kind: str, state: str, dataset: str, source: str, architecture: str,
                    accuracy: float | None, seconds: float | None, parameters: int | None = None,
@@ -211,6 +212,20 @@ class Store:
             stats.append(QuestionStat(qid, len(answers), sum(ok for _, ok in answers) / len(answers),
                                       wrong.most_common(1)[0][0] if wrong else None))
         return sorted(stats, key=lambda q: (q.right_share, q.question_id))
+
+    def mastery(self, code: str) -> dict[str, dict[str, float]]:
+        """{learner: {topic: share of that topic's answers right}}, every learner who joined."""
+        klass = self.find_class(code)
+        with Session(self.engine) as s:
+            rows = s.execute(select(LearnerRow.name, AnswerRow.topic, AnswerRow.correct)
+                             .join(AnswerRow, AnswerRow.learner_id == LearnerRow.id)
+                             .where(LearnerRow.class_id == klass.id, AnswerRow.topic.is_not(None))).all()
+        tally: dict[str, dict[str, list[int]]] = {name: {} for name in self.roster(code)}
+        for name, topic, correct in rows:
+            right_and_all = tally[name].setdefault(topic, [0, 0])
+            right_and_all[0] += bool(correct)
+            right_and_all[1] += 1
+        return {name: {t: right / n for t, (right, n) in topics.items()} for name, topics in tally.items()}
 
     def leaderboard(self, code: str, dataset: str, limit: int = 20) -> list[dict]:
         """Each learner's best finished training run on `dataset`, best first."""

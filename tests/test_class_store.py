@@ -159,3 +159,14 @@ def test_the_default_store_is_sqlite_in_the_data_folder(tmp_path, monkeypatch):
     store.join(store.create_class("7B").code, "Mina")
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"  # the dashboard never blocks writes
+
+
+def test_the_mastery_grid_has_every_learner_and_their_share_right_per_topic(store):
+    code = store.create_class("7B").code
+    mina, jun = store.join(code, "Mina"), store.join(code, "Jun")
+    store.join(code, "Ari")  # joined, answered nothing yet
+    store.record_answer(mina, "q1", "a", correct=True, topic="conv")
+    store.record_answer(mina, "q2", "b", correct=False, topic="conv")
+    store.record_answer(mina, "q3", "a", correct=True, topic="pool")
+    store.record_answer(jun, "q1", "c", correct=False, topic="conv")
+    assert store.mastery(code) == {"Mina": {"conv": 0.5, "pool": 1.0}, "Jun": {"conv": 0.0}, "Ari": {}}

@@ -106,6 +106,8 @@ def test_a_learner_joins_answers_and_trains_and_the_teacher_sees_it(monkeypatch)
     texts = [str(df.value.to_dict()) for df in teacher.dataframe]
     assert any(q.id in t for t in texts)  # the dashboard's question table
     assert classroom.store().answers(code)[0]["question_id"] == q.id  # the export records the id, not the text
+    assert classroom.store().mastery(code) == {"Mina <i>x</i>": {q.topic: stats[0].right_share}}
+    assert any(quiz.TOPICS[q.topic] in list(df.value.columns) for df in teacher.dataframe)  # the learners x topics grid
 
 
 def test_self_study_records_nothing(monkeypatch):

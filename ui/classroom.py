@@ -76,7 +76,7 @@ def record_answer(record: dict) -> None:
     member = joined()
     if member:
         _safely(store().record_answer, member["learner"], record["question_id"], str(record["answer_given"]),
-                correct=bool(record["correct"]), seconds=record.get("seconds"))
+                correct=bool(record["correct"]), seconds=record.get("seconds"), topic=record.get("topic"))
 
 
 def record_training_run(job, architecture: str, preset: str | None) -> None:
