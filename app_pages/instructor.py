@@ -74,7 +74,8 @@ def dashboard(code: str) -> None:
     st.markdown("**Quiz questions, hardest first**")
     stats = store.question_stats(code)
     if stats:
-        st.dataframe(pd.DataFrame([{"question": s.question_id, "topic": _topic(s.question_id), "answered": s.answered,
+        st.dataframe(pd.DataFrame([{"question": s.question_id, "topic": quiz.TOPICS.get(s.topic, ""),
+                                    "answered": s.answered,
                                     "right": f"{s.right_share:.0%}", "most common wrong answer": s.common_wrong or ""}
                                    for s in stats]), hide_index=True)
     else:
@@ -100,17 +101,12 @@ def dashboard(code: str) -> None:
                     f"{table['max'].mean():.1%} (max) vs {table['average'].mean():.1%} (average); max was better in "
                     f"{int((table['max'] > table['average']).sum())} of {len(table)}.")
         st.dataframe(table, hide_index=True)
+    # The files are made when clicked, from the record as it is then: not every 5 s with the redraw.
     c1, c2 = st.columns(2)
-    c1.download_button("Answers (CSV)", pd.DataFrame(store.answers(code)).to_csv(index=False),
+    c1.download_button("Answers (CSV)", lambda: pd.DataFrame(store.answers(code)).to_csv(index=False),
                        file_name=f"class_{code}_answers.csv", mime="text/csv", key="instructor_csv_answers")
-    c2.download_button("Runs (CSV)", pd.DataFrame(store.runs(code)).to_csv(index=False),
+    c2.download_button("Runs (CSV)", lambda: pd.DataFrame(store.runs(code)).to_csv(index=False),
                        file_name=f"class_{code}_runs.csv", mime="text/csv", key="instructor_csv_runs")
-
-
-def _topic(question_id: str) -> str:
-    """The bank question's topic ("" for a generated one: its id is not in the bank)."""
-    q = {q.id: q for q in quiz.load_bank()}.get(question_id)
-    return quiz.TOPICS.get(q.topic, "") if q else ""
 
 
 if signed_in():

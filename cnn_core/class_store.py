@@ -114,6 +114,7 @@ class ClassInfo:
 @dataclass(frozen=True)
 class QuestionStat:
     question_id: str
+    topic: str | None  # the topic id its answers were recorded with
     answered: int
     right_share: float
     common_wrong: str | None  # the most frequent wrong answer, if any
@@ -200,16 +201,18 @@ class Store:
         """Per question: how many answered, the share right, the commonest wrong answer; hardest first."""
         klass = self.find_class(code)
         with Session(self.engine) as s:
-            rows = s.execute(select(AnswerRow.question_id, AnswerRow.answer, AnswerRow.correct)
+            rows = s.execute(select(AnswerRow.question_id, AnswerRow.answer, AnswerRow.correct, AnswerRow.topic)
                              .join(LearnerRow, LearnerRow.id == AnswerRow.learner_id)
                              .where(LearnerRow.class_id == klass.id)).all()
         by_question: dict[str, list] = {}
-        for qid, answer, correct in rows:
+        topics: dict[str, str | None] = {}
+        for qid, answer, correct, topic in rows:
             by_question.setdefault(qid, []).append((answer, correct))
+            topics[qid] = topic or topics.get(qid)
         stats = []
         for qid, answers in by_question.items():
             wrong = Counter(a for a, ok in answers if not ok)
-            stats.append(QuestionStat(qid, len(answers), sum(ok for _, ok in answers) / len(answers),
+            stats.append(QuestionStat(qid, topics[qid], len(answers), sum(ok for _, ok in answers) / len(answers),
                                       wrong.most_common(1)[0][0] if wrong else None))
         return sorted(stats, key=lambda q: (q.right_share, q.question_id))
 

@@ -9,6 +9,10 @@ Imports Keras (and so TensorFlow) on first use of `build_cnn` or `layer_table`.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 
 from cnn_core import spec as spec_mod
@@ -83,31 +87,34 @@ def portable_copy(model):
 
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
-    copy.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return copy
+    return _compiled_plainly(copy)
+
+
+def _compiled_plainly(model):
+    """Compiled with Keras' own Adam and loss, nothing of ours: what a portable file carries."""
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
 
 
 def from_keras_bytes(content: bytes):
     """A model back from `to_keras_bytes` (a run trained on another machine)."""
-    import tempfile
-    from pathlib import Path
-
     import keras
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.keras"
+    with _keras_file() as path:
         path.write_bytes(content)
         model = keras.models.load_model(path, compile=False)  # the saved optimizer's state is not needed
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # as portable_copy
-    return model
+    return _compiled_plainly(model)
 
 
 def to_keras_bytes(model) -> bytes:
     """The model as a portable `.keras` file's bytes (for a download button)."""
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.keras"
+    with _keras_file() as path:
         portable_copy(model).save(path)
         return path.read_bytes()
+
+
+@contextlib.contextmanager
+def _keras_file():
+    """A path for a `.keras` file in a folder of its own, removed afterwards (Keras saves by name)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yield Path(tmp) / "model.keras"

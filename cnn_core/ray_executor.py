@@ -27,7 +27,7 @@ import time
 import uuid
 from pathlib import Path
 
-from cnn_core import runner
+from cnn_core import memory, runner
 from cnn_core.executors import LocalExecutor
 from cnn_core.jobs import Job
 from cnn_core.messages import msg
@@ -163,12 +163,14 @@ class TrainingWorker:
         self._runs = {key: (reporter, stop)}  # the previous run's events are no longer asked for
         try:
             outcome = runner.run(request, reporter)
+            return {"model": models.to_keras_bytes(outcome.model) if outcome.model is not None else None,
+                    "evaluation": outcome.evaluation, "fit_seconds": outcome.fit_seconds,
+                    "batch_norm_recalibrated": outcome.batch_norm_recalibrated, "extra": outcome.extra,
+                    "batches": reporter.trained_batches, "stop_arrived_after": reporter.stop_arrived_after}
         except Exception as exc:  # the same sentence a local run would give; details in the worker's log
             return {"error": runner.explain(exc)}
-        return {"model": models.to_keras_bytes(outcome.model) if outcome.model is not None else None,
-                "evaluation": outcome.evaluation, "fit_seconds": outcome.fit_seconds,
-                "batch_norm_recalibrated": outcome.batch_norm_recalibrated, "extra": outcome.extra,
-                "batches": reporter.trained_batches, "stop_arrived_after": reporter.stop_arrived_after}
+        finally:
+            memory.release_freed()  # a worker lives for the whole class, as the app's process does
 
     def events(self, key: str, since: int) -> list:
         run = self._runs.get(key)

@@ -24,7 +24,9 @@ Sections (README, "Performance", lists the goals):
 - inside:   "Inside the network": one input's every-layer maps (the forward pass, then the pictures
             and Grad-CAM), a channel's top 9 over 2,000 test images, and the live first-layer view's
             cost on training (fast MNIST, 2 epochs of the full set, ~9 s: 4 redraws, with and without, alternated
-            in 2 x reps pairs; the median of the pairs' ratios), and the time one copy takes.
+            in 2 x reps pairs; the median of the pairs' ratios), the time one copy takes, and the
+            training thread's time in the live view's hooks inside the watched runs (the slowdown
+            it causes, free of the machine's run-to-run noise).
 - executor: the Ray executor (a local Ray on this machine, `requirements-ray.txt`) against local
             threads, same jobs, alternated: wall time per job (the Keras MNIST convnet, 1 epoch of
             the sample) and the part of it outside model.fit (what an executor adds, free of the
@@ -101,9 +103,10 @@ def start_job(request) -> jobs.Job:
     return jobs.Job(request).start(executors.LocalExecutor(1))
 
 
-def run_job(spec, cfg) -> tuple[jobs.Job, float]:
+def run_job(spec, cfg, executor=None) -> tuple[jobs.Job, float]:
+    """A finished job of `spec` (on its own one-slot local executor, or `executor`) and its wall seconds."""
     t = time.perf_counter()
-    job = start_job(runner.TrainRequest(spec, cfg))
+    job = jobs.Job(runner.TrainRequest(spec, cfg)).start(executor or executors.LocalExecutor(1))
     job.wait()
     if job.state != "finished":
         raise RuntimeError(f"job ended {job.state}: {job.error}")
@@ -293,12 +296,17 @@ def bench_inside(reps: int) -> dict:
                      "top9_over_2000_s": round(top, 2)}
     out["goal"] = "all maps < 0.5 s; top 9 over 2,000 images < 2 s; live view <= 1.05x"
     p = presets.TRAIN_PRESETS["fast MNIST"]
-    plain, watched = [], []
+    plain, watched, in_callback = [], [], []
+    timed_watch_callback = _timing(training.watch_callback, in_callback)
     for rep in range(2 * reps):  # pairs of 2-epoch runs (~9 s: a redraw every 2 s), the order alternated
         pair = ((False, plain), (True, watched))
         for watch, times in pair if rep % 2 == 0 else pair[::-1]:  # neither side always goes first
             cfg = training.TrainConfig(**{**p.config.__dict__, "source": "full", "epochs": 2, "watch": watch})
-            job, _ = run_job(p.spec, cfg)
+            original, training.watch_callback = training.watch_callback, timed_watch_callback
+            try:
+                job, _ = run_job(p.spec, cfg)
+            finally:
+                training.watch_callback = original
             times.append(job.metrics.fit_seconds)
     pair_ratios = sorted(w / b for w, b in zip(watched, plain, strict=True))
     # Runs of seconds vary by 20-30% here, more than the live view can cost, so also time what it
@@ -317,19 +325,30 @@ def bench_inside(reps: int) -> dict:
                         "ratio_of_fit_times": round(sum(watched) / sum(plain), 3),
                         "median_ratio_of_pairs": round(pair_ratios[len(pair_ratios) // 2], 3),
                         "one_copy_ms": round(per_copy * 1000, 2),
-                        "share_of_training_time": round(per_copy / training.WATCH_EVERY_S, 5)}
+                        "share_of_training_time": round(per_copy / training.WATCH_EVERY_S, 5),
+                        # inside the real runs: the training thread's time in the live view's hooks
+                        "seconds_in_live_view_during_watched_runs": round(sum(in_callback), 3),
+                        "slowdown_from_it": round(sum(watched) / (sum(watched) - sum(in_callback)), 4)}
     return out
 
 
-def _timed_job(executor, spec, cfg) -> tuple[float, float, float]:
-    """(wall seconds from start to the end, seconds to the first point, seconds in model.fit) of
-    one job on `executor`."""
-    t = time.perf_counter()
-    job = jobs.Job(runner.TrainRequest(spec, cfg)).start(executor)
-    job.wait()
-    if job.state != "finished":
-        raise RuntimeError(f"job ended {job.state}: {job.error}")
-    return time.perf_counter() - t, job.snapshot().first_point_seconds, job.metrics.fit_seconds
+def _timing(make_callback, seconds: list):
+    """`make_callback` whose Keras callbacks add the time spent in their hooks to `seconds`: what
+    the live view takes from the training thread, measured inside the real runs."""
+    def make(*args, **kwargs):
+        callback = make_callback(*args, **kwargs)
+        for hook in ("on_train_begin", "on_train_batch_end", "on_train_end"):
+            original = getattr(callback, hook)
+
+            def timed(*a, _original=original, **kw):
+                t = time.perf_counter()
+                try:
+                    return _original(*a, **kw)
+                finally:
+                    seconds.append(time.perf_counter() - t)
+            setattr(callback, hook, timed)
+        return callback
+    return make
 
 
 def _throughput(executor, spec, cfg, n: int) -> float:
@@ -346,14 +365,14 @@ def bench_executor(reps: int) -> dict:
     cfg = training.TrainConfig(dataset="mnist", source="sample", epochs=1)
     sides = {"local": executors.LocalExecutor(1), "ray": ray_executor.RayExecutor(max_running=1)}
     for ex in sides.values():
-        _timed_job(ex, KERAS_MNIST, cfg)  # warm: imports, the dataset, the worker process
+        run_job(KERAS_MNIST, cfg, ex)  # warm: imports, the dataset, the worker process
     walls, firsts, outside = ({k: [] for k in sides} for _ in range(3))
     for rep in range(2 * reps):
         for name in (("local", "ray") if rep % 2 == 0 else ("ray", "local")):
-            wall, first, fit = _timed_job(sides[name], KERAS_MNIST, cfg)
+            job, wall = run_job(KERAS_MNIST, cfg, sides[name])
             walls[name].append(wall)
-            firsts[name].append(first)
-            outside[name].append(wall - fit)  # what an executor adds; fit time is the machine's noise
+            firsts[name].append(job.snapshot().first_point_seconds)
+            outside[name].append(wall - job.metrics.fit_seconds)  # what an executor adds; fit time is noise here
     sides["ray"].close()  # its worker holds 2 CPUs: the two below need them
     os.environ["CNN_RAY_WORKER_CPUS"] = "1"  # two workers on this 2-core machine
     two = ray_executor.RayExecutor(max_running=2)

@@ -80,11 +80,10 @@ def record_answer(record: dict) -> None:
 
 
 def record_training_run(job, architecture: str, preset: str | None) -> None:
-    """A finished or stopped Train run, once per job."""
-    member = joined()
-    if not member or job.result is None or st.session_state.get(f"class_recorded_{id(job)}"):
+    """A finished or stopped Train run (the page's on_done: once per run)."""
+    member = joined()  # the job panel calls its pages' on_done once per run: no guard needed here
+    if not member or job.result is None:
         return
-    st.session_state[f"class_recorded_{id(job)}"] = True
     cfg = job.request.config
     snap = job.snapshot()
     _safely(store().record_run, member["learner"], kind="train", state=job.state, dataset=cfg.dataset,
@@ -111,9 +110,8 @@ def record_pooling_experiment(exp, architecture: str) -> None:
     """A finished max-vs-average experiment: one record per seed with both test accuracies, so the
     teacher can pool the class's seeds into one table."""
     member = joined()
-    if not member or st.session_state.get(f"class_recorded_{id(exp)}"):
+    if not member:
         return
-    st.session_state[f"class_recorded_{id(exp)}"] = True
     cfg = exp.config
     for seed in exp.seeds:
         pair = {kind: exp.jobs[(kind, seed)] for kind in ("max", "avg")}
