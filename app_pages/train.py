@@ -129,12 +129,10 @@ def remember(job) -> None:
 
 
 def preset_of(request) -> str | None:
-    """The preset a run used, if its layers and settings are exactly one's."""
-    layers = [{k: v for k, v in layer.items() if k != "id"} for layer in request.spec]
-    for name, p in presets.TRAIN_PRESETS.items():
-        if p.config == request.config and [dict(layer) for layer in p.spec] == layers:
-            return name
-    return None
+    """The preset a run used, if its layers and settings are exactly one's (the stack comes from
+    state.current_spec, without the builder's ids)."""
+    return next((name for name, p in presets.TRAIN_PRESETS.items()
+                 if p.config == request.config and list(request.spec) == [dict(layer) for layer in p.spec]), None)
 
 
 name = state.dataset_ui("train_dataset", on_change=forget_failed_run)
