@@ -7,7 +7,7 @@ from cnn_core import data
 from cnn_core import layers as registry
 from cnn_core import spec as spec_mod
 from cnn_core.messages import UserError
-from ui import layer_widgets, state
+from ui import layer_widgets, presenting, state, view_links
 
 st.title("Build a CNN")
 st.caption(
@@ -51,25 +51,38 @@ def add_layer_ui() -> None:
                      format_func=layer_widgets.kind_title)
     full = len(layers) >= spec_mod.MAX_LAYERS
     if c2.button("Add layer", key="build_add", disabled=full, width="stretch"):
-        layers.append(state._with_ids([{"type": t}])[0])
+        layers.append(state.with_ids([{"type": t}])[0])
         st.rerun()
     if full:
         st.info(f"The builder holds at most {spec_mod.MAX_LAYERS} layers.")
 
 
-name = state.dataset_ui("build_dataset")
-input_shape, num_classes = data.INPUT_SHAPES[name], len(data.CLASS_NAMES[name])
-preset_ui()
+# The view a link restores: the dataset and the whole stack (?dataset=mnist&layers=eNrN...). The
+# address bar always holds the stack on screen: paste it, and the class builds the same network.
+LINK = [
+    view_links.Setting("dataset", state.DATASET_KEY, view_links.one_of(list(state.DATASET_LABELS)),
+                       default="mnist"),
+    view_links.Setting("layers", state.LAYERS_KEY, lambda word: state.with_ids(spec_mod.from_link(word)),
+                       dump=lambda layers: spec_mod.to_link(layers)),
+]
+view_links.restore(LINK)
 
-st.subheader("Layers")
-st.caption(f"Input: {' x '.join(map(str, input_shape))}. A softmax Dense({num_classes}) classifier "
-           "is added at the end (with a Flatten first when the last layer is still an image).")
-layers = state.layers()
-for i, layer in enumerate(layers):
-    layer_row_ui(i, layer, len(layers))
-if not layers:
-    st.info("The stack is empty: the model is just Flatten + the classifier. Add a layer below.")
-add_layer_ui()
+with presenting.controls("The layers"):
+    name = state.dataset_ui("build_dataset")
+    input_shape, num_classes = data.INPUT_SHAPES[name], len(data.CLASS_NAMES[name])
+    preset_ui()
+
+    st.subheader("Layers")
+    st.caption(f"Input: {' x '.join(map(str, input_shape))}. A softmax Dense({num_classes}) classifier "
+               "is added at the end (with a Flatten first when the last layer is still an image). The address "
+               "bar holds this stack: share it, and others open the same network.")
+    layers = state.layers()
+    for i, layer in enumerate(layers):
+        layer_row_ui(i, layer, len(layers))
+    if not layers:
+        st.info("The stack is empty: the model is just Flatten + the classifier. Add a layer below.")
+    add_layer_ui()
+view_links.keep(LINK)
 
 spec = state.current_spec()
 try:

@@ -10,29 +10,42 @@ import streamlit as st
 from cnn_core import arithmetic as ar
 from cnn_core import conv
 from cnn_core.messages import UserError
-from ui import lab
+from ui import lab, presenting, view_links
 
 st.title("Convolution lab")
 st.caption("A filter is a small grid of weights. At each position it multiplies the pixels under "
            "it and adds the products: that sum is one pixel of the feature map.")
 
-picked = lab.image_picker("conv")  # None (with a sentence) until there is an input
+# The view a link restores (?input=mnist&image=7&k=5&stride=2&padding=same&filter=...&pos=12):
+# the teacher's link opens the same picture for every learner.
+LINK = lab.link_settings("conv") + [
+    view_links.Setting("k", "conv_k", view_links.whole(1, 7), default=3),
+    view_links.Setting("stride", "conv_stride", view_links.whole(1, 4), default=1),
+    view_links.Setting("padding", "conv_padding", view_links.one_of(["valid", "same"]), default="valid"),
+    view_links.Setting("filter", "conv_filter", view_links.one_of(conv.FILTERS), default=conv.FILTERS[0]),
+    view_links.Setting("seed", "conv_seed", view_links.whole(0, 10**9), default=0),
+    view_links.Setting("pos", "conv_pos", view_links.whole(0, 10**6), default=0),
+]
+view_links.restore(LINK)
+
+with presenting.controls():
+    picked = lab.image_picker("conv")  # None (with a sentence) until there is an input
+    c1, c2, c3, c4 = st.columns(4)
+    k = c1.slider("Kernel size", 1, 7, key="conv_k")
+    stride = c2.slider("Stride", 1, 4, key="conv_stride")
+    padding = c3.radio("Padding", ["valid", "same"], horizontal=True, key="conv_padding")
+    kind = c4.selectbox("Filter", conv.FILTERS, key="conv_filter")
 if picked is not None:
     st.caption(f"Input: {picked[1]}.")
-c1, c2, c3, c4 = st.columns(4)
-k = c1.slider("Kernel size", 1, 7, 3, key="conv_k")
-stride = c2.slider("Stride", 1, 4, 1, key="conv_stride")
-padding = c3.radio("Padding", ["valid", "same"], horizontal=True, key="conv_padding")
-kind = c4.selectbox("Filter", conv.FILTERS, key="conv_filter")
 if kind == "custom":
     start = conv.preset_filter("horizontal edge", k)
     edited = st.data_editor(pd.DataFrame(start), key=f"conv_custom_{k}", width="content")
     kernel = edited.to_numpy(dtype=float, na_value=0.0)
 else:
-    kernel = conv.preset_filter(kind, k, seed=st.session_state.get("conv_seed", 0))
+    kernel = conv.preset_filter(kind, k, seed=st.session_state["conv_seed"])
     if kind == "random":
         st.button("New random filter", key="conv_reroll",
-                  on_click=lambda: st.session_state.update(conv_seed=st.session_state.get("conv_seed", 0) + 1))
+                  on_click=lambda: st.session_state.update(conv_seed=st.session_state["conv_seed"] + 1))
 
 
 def play_ui() -> bool:
@@ -66,6 +79,8 @@ def window_view(image, fmap, out_n: int) -> None:
     b1.button("◀", key="conv_prev", on_click=_step, args=(-1, n_pos), help="Previous position")
     b2.button("▶", key="conv_next", on_click=_step, args=(1, n_pos), help="Next position")
     pos = b4.slider("Output position (row by row)", 0, max(n_pos - 1, 1), key="conv_pos", disabled=n_pos == 1)
+    if not st.session_state.get("conv_play"):
+        view_links.keep(LINK[-1:])  # ◀ ▶ rerun only this fragment: the link follows the position (not while playing)
     r, c = divmod(pos, out_n)
     padded = conv.pad(image, k, stride, padding)
     win, r0, c0 = conv.window(image, k, stride, padding, r, c)
@@ -105,7 +120,6 @@ def image_sections(image: np.ndarray) -> None:
         return
     fmap = conv.conv2d(image, kernel[:, :, None, None], None, stride, padding)
     st.session_state["conv_feature_map"] = np.clip(fmap, 0, None) / max(float(np.abs(fmap).max()), 1e-9)
-    st.session_state.setdefault("conv_pos", 0)
     st.session_state["conv_pos"] = min(st.session_state["conv_pos"], out_n * out_n - 1)
     playing = play_ui()
     st.fragment(run_every=0.7 if playing else None)(window_view)(image, fmap, out_n)
@@ -141,3 +155,5 @@ try:
                 f"{dense:,}` weights, **{dense / weights:,.0f}x** more.")
 except UserError as err:
     st.error(str(err))
+
+view_links.keep(LINK)

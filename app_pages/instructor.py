@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 import os
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
 
 from cnn_core import quiz
-from cnn_core.messages import UserError
+from cnn_core.messages import UserError, msg
 from ui import classroom
 
 PASSWORD_ENV = "CNN_INSTRUCTOR_PASSWORD"
@@ -30,8 +31,7 @@ def expected_password() -> str | None:
 def signed_in() -> bool:
     password = expected_password()
     if password is None:
-        st.info(f"This page is for the teacher. Set a passphrase first: start the app with `{PASSWORD_ENV}=...` "
-                "in its environment, or put `instructor_password = \"...\"` in `.streamlit/secrets.toml`.")
+        st.info(str(msg("class.no_passphrase", env=PASSWORD_ENV)))
         return False
     if st.session_state.get("instructor_ok"):
         return True
@@ -40,7 +40,7 @@ def signed_in() -> bool:
         if hmac.compare_digest(typed.encode(), password.encode()):  # the same time whatever was typed
             st.session_state["instructor_ok"] = True
             st.rerun()
-        st.error("That passphrase is not the one this server was started with.")
+        st.error(str(msg("class.wrong_passphrase")))
     return False
 
 
@@ -60,6 +60,18 @@ def join_text(code: str) -> None:
     st.code(f"{base}/?class={code}", language=None)
 
 
+def roster_table(names: list[str], activity: list[dict]) -> pd.DataFrame:
+    """Every learner, with what they are doing now ("training on Train for 2 min", "queued on ...")."""
+    now = datetime.now(UTC)
+    doing = {a["learner"]: f"{a['doing']} on {a['page']} for {_minutes(now - a['since'])}" for a in activity}
+    return pd.DataFrame({"learner": names, "now": [doing.get(name, "") for name in names]})
+
+
+def _minutes(span) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return "under a minute" if minutes < 1 else "1 min" if minutes == 1 else f"{minutes} min"
+
+
 @st.fragment(run_every=5)
 def dashboard(code: str) -> None:
     """What the class has done so far, redrawn every 5 s without reloading the page."""
@@ -69,8 +81,8 @@ def dashboard(code: str) -> None:
     c1.metric("Learners", counts["learners"])
     c2.metric("Quiz answers", counts["answers"])
     c3.metric("Training runs", counts["runs"])
-    st.markdown("**Who has joined**")
-    st.dataframe(pd.DataFrame({"learner": store.roster(code)}), hide_index=True)  # names as text
+    st.markdown("**Who has joined, and who is training or queued now**")
+    st.dataframe(roster_table(store.roster(code), store.activity(code)), hide_index=True)  # names as text
     st.markdown("**Quiz questions, hardest first**")
     stats = store.question_stats(code)
     if stats:
@@ -113,7 +125,7 @@ if signed_in():
     try:
         classes = classroom.store().classes()
     except Exception:  # logged by Streamlit's server; the teacher reads a sentence
-        st.error("The class database cannot be reached right now; the rest of the app keeps working.")
+        st.error(str(msg("class.dashboard_unreachable")))
         st.stop()
     new_class_ui()
     classes = classroom.store().classes()  # with the one just created

@@ -10,22 +10,33 @@ import streamlit as st
 from cnn_core import arithmetic as ar
 from cnn_core import conv
 from cnn_core.messages import UserError
-from ui import lab
+from ui import lab, presenting, view_links
 
 st.title("Pooling lab")
 st.caption("Pooling slides a window over each channel and keeps one number per window: the "
            "largest (max) or the mean (average). There is nothing to learn, so it has no parameters.")
 
-picked = lab.image_picker("pool", allow_feature_map=True)
+# The view a link restores (?input=cifar10&image=3&size=3&stride=2&padding=same).
+LINK = lab.link_settings("pool") + [
+    view_links.Setting("size", "pool_size", view_links.one_of([2, 3]), default=2),
+    # one stride per pool size, each starting at the size (Keras' default)
+    view_links.Setting("stride", lambda: f"pool_stride_{st.session_state['pool_size']}", view_links.whole(1, 4),
+                       default=lambda: st.session_state["pool_size"]),
+    view_links.Setting("padding", "pool_padding", view_links.one_of(["valid", "same"]), default="valid"),
+]
+view_links.restore(LINK)
+
+with presenting.controls():
+    picked = lab.image_picker("pool", allow_feature_map=True)
+    c1, c2, c3 = st.columns(3)
+    size = c1.radio("Pool size", [2, 3], horizontal=True, key="pool_size")
+    stride = c2.slider("Stride", 1, 4, key=f"pool_stride_{size}", help="Keras' default is the pool size")
+    padding = c3.radio("Padding", ["valid", "same"], horizontal=True, key="pool_padding")
+view_links.keep(LINK)
 if picked is None:
     st.stop()
 image, description = picked
 st.caption(f"Input: {description}.")
-
-c1, c2, c3 = st.columns(3)
-size = c1.radio("Pool size", [2, 3], horizontal=True, key="pool_size")
-stride = c2.slider("Stride", 1, 4, size, key=f"pool_stride_{size}", help="Keras' default is the pool size")
-padding = c3.radio("Padding", ["valid", "same"], horizontal=True, key="pool_padding")
 
 h, w, ch = image.shape
 try:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from cnn_core import quiz
 from cnn_core.messages import UserError
-from ui import classroom, nav
+from ui import classroom, nav, view_links
 
 st.title("Quiz")
 st.caption("Answer, check, read why. Numbers in generated questions are fresh for every quiz code "
@@ -21,9 +21,16 @@ st.session_state.setdefault("quiz_started", time.time())
 
 
 def set_code(code: str) -> None:
+    if code == st.session_state.get("quiz_code"):
+        return  # the same quiz again (a link opened twice): the answers stay
     st.session_state["quiz_code"] = code
     st.session_state["quiz_answers"] = {}
     st.session_state["quiz_started"] = time.time()
+
+
+# A link restores the quiz (?quiz=1234-all): every learner who opens it gets the same questions.
+LINK = [view_links.Setting("quiz", "quiz_code", lambda text: str(quiz.parse_code(text)), apply=set_code)]
+view_links.restore(LINK)
 
 
 def code_ui() -> None:
@@ -111,6 +118,7 @@ def progress_ui(questions) -> None:
 
 
 code_ui()
+view_links.keep(LINK)
 questions = quiz.make_quiz(quiz.parse_code(st.session_state["quiz_code"]))
 progress_ui(questions)
 for n, q in enumerate(questions, start=1):

@@ -24,7 +24,7 @@ import secrets
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import (
@@ -51,6 +51,11 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a p
 CODE_LENGTH = 6
 NAME_MAX = 40  # characters of a display name (a class name: 80)
 RUN_KINDS = ("train", "transfer", "pooling")
+DOINGS = ("training", "queued")
+# How long a write waits for a SQLite file another process holds: a class's writes take milliseconds
+# each, so this is only reached when something is wrong (then the learner reads a sentence, not a hang).
+BUSY_SECONDS = 5.0
+FRESH_SECONDS = 90  # an activity not refreshed for this long is over (its tab closed): see ActivityRow
 
 
 class Base(DeclarativeBase):
@@ -104,6 +109,18 @@ class RunRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ActivityRow(Base):
+    """What a learner is doing now (training, queued), kept fresh while it lasts: the dashboard's
+    "training now". One row per learner, overwritten; a tab that closed stops refreshing it."""
+
+    __tablename__ = "activity"
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True)
+    doing: Mapped[str | None] = mapped_column(String(16))  # one of DOINGS, or None: nothing
+    page: Mapped[str] = mapped_column(String(80), default="")  # where, e.g. "Train"
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when `doing` began
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when it was last said to be so
+
+
 @dataclass(frozen=True)
 class ClassInfo:
     id: int
@@ -127,7 +144,7 @@ class Store:
         self.url = url
         sqlite = url.startswith("sqlite")
         self.engine = create_engine(url, pool_pre_ping=not sqlite,
-                                    connect_args={"timeout": 30, "check_same_thread": False} if sqlite else {})
+                                    connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False} if sqlite else {})
         if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
@@ -196,7 +213,38 @@ class Store:
                          architecture=str(architecture)[:2000], parameters=parameters, epochs=epochs, accuracy=accuracy,
                          seconds=seconds, details=details or {}, at=_now()))
 
+    def note_activity(self, learner_id: int, doing: str | None, page: str = "") -> None:
+        """Say what a learner is doing now (None: nothing); said again every half minute while it lasts."""
+        if doing is not None and doing not in DOINGS:
+            raise RuntimeError(f"unknown activity {doing!r}")
+        now = _now()
+        for _ in range(2):  # two servers noting one learner at once: the second updates the first's row
+            try:
+                with Session(self.engine) as s, s.begin():
+                    row = s.get(ActivityRow, learner_id)
+                    if row is None:
+                        s.add(ActivityRow(learner_id=learner_id, doing=doing, page=page[:80], since=now, at=now))
+                    else:
+                        if row.doing != doing:
+                            row.since = now
+                        row.doing, row.page, row.at = doing, page[:80], now
+                return
+            except IntegrityError:
+                continue
+
     # -- the teacher's views
+    def activity(self, code: str) -> list[dict]:
+        """Who is training or queued now (said within FRESH_SECONDS), longest first."""
+        klass = self.find_class(code)
+        fresh = _now() - timedelta(seconds=FRESH_SECONDS)
+        with Session(self.engine) as s:
+            rows = s.execute(select(LearnerRow.name, ActivityRow)
+                             .join(ActivityRow, ActivityRow.learner_id == LearnerRow.id)
+                             .where(LearnerRow.class_id == klass.id, ActivityRow.doing.is_not(None),
+                                    ActivityRow.at >= fresh)
+                             .order_by(ActivityRow.since, LearnerRow.name)).all()
+        return [{"learner": name, "doing": a.doing, "page": a.page, "since": _aware(a.since)} for name, a in rows]
+
     def question_stats(self, code: str) -> list[QuestionStat]:
         """Per question: how many answered, the share right, the commonest wrong answer; hardest first."""
         klass = self.find_class(code)
@@ -332,10 +380,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back times without their zone (they were stored in UTC); PostgreSQL keeps it."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL: readers (the teacher's dashboard) never block the class's writes; foreign keys on."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
     cursor.close()

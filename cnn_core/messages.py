@@ -213,6 +213,21 @@ CATALOG: dict[str, str | tuple[str, str]] = {
     "class.bad_code": N_("A class code is {n} letters and digits, like K7QM2P. Check it with your teacher."),
     "class.bad_display_name": N_("Type a name for the class to see (at most {limit} characters)."),
     "class.bad_class_name": N_("Give the class a name (at most {limit} characters)."),
+    "class.unreachable": N_("The class list cannot be reached right now. Keep working; try joining again in a while."),
+    "class.not_recorded": N_("This was not recorded for your class (the class list cannot be reached)."),
+    "class.dashboard_unreachable": N_("The class database cannot be reached right now; the rest of the app keeps "
+                                      "working."),
+    "class.no_passphrase": N_("This page is for the teacher. Set a passphrase first: start the app with "
+                              "`{env}=...` in its environment, or put `instructor_password = \"...\"` in "
+                              "`.streamlit/secrets.toml`."),
+    "class.wrong_passphrase": N_("That passphrase is not the one this server was started with."),
+    "class.link_code": N_("This link's class code cannot be used: {reason}"),
+    # ---------------------------------------------------------------- links that restore a view
+    "link.bad_settings": (N_("This link has a setting this page cannot use ({settings}), so that one stays as it "
+                             "was."),
+                          N_("This link has settings this page cannot use ({settings}), so those stay as they "
+                             "were.")),
+    "link.layers_unreadable": N_("Its layer stack cannot be read: it may have been cut off when it was copied."),
     "ray.cluster": (N_("Trains on the Ray cluster at {address}: {n} run at a time, the rest wait in the queue."),
                     N_("Trains on the Ray cluster at {address}: {n} runs at once, the rest wait in the queue.")),
     "ray.unreachable": N_("The Ray cluster at {address} could not be reached when the app started, so training "

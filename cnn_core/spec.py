@@ -10,15 +10,19 @@ Keras model; the tests check that both agree.
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
+import zlib
 from dataclasses import dataclass
 
 from cnn_core import layers as registry
 from cnn_core.layers import LayerKind, LayerRow, prod, shape_text
 from cnn_core.layers.common import ACTIVATIONS  # noqa: F401  (re-exported for pages and tests)
-from cnn_core.messages import UserError, layer_ref
+from cnn_core.messages import UserError, layer_ref, msg
 
 MAX_LAYERS = 50  # a bigger stack is refused: nobody learns from it, and it is slow to draw
+LINK_MAX_CHARS, LINK_MAX_JSON = 4_000, 64_000  # a longer link is not a stack this builder made (50 layers: ~10 KB)
 MAX_PARAMS = 50_000_000  # refused before Keras tries to allocate it (~200 MB of float32)
 
 
@@ -194,3 +198,38 @@ def to_keras_code(spec, input_shape, num_classes: int) -> str:
     lines += ["    return keras.Model(inputs, x)", "", "",
               'if __name__ == "__main__":', "    make_model().summary()", ""]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the stack in a link
+
+def to_link(spec) -> str:
+    """The stack as one URL-safe word (compact JSON, deflated, in base64url) for a link that restores
+    it: a six-layer stack takes about 200 characters."""
+    plain = [{k: v for k, v in layer.items() if k != "id"} for layer in normalize(spec)]
+    text = json.dumps(plain, separators=(",", ":"), ensure_ascii=True)
+    return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+
+
+def from_link(word: str) -> list[dict]:
+    """The stack a link carries, every setting checked against what the builder's widgets accept;
+    UserError with a sentence if the link is cut, edited or not a stack at all."""
+    if not isinstance(word, str) or len(word) > LINK_MAX_CHARS:
+        raise UserError("link.layers_unreadable")
+    try:
+        packed = base64.urlsafe_b64decode(word + "=" * (-len(word) % 4))
+        inflater = zlib.decompressobj()
+        text = inflater.decompress(packed, LINK_MAX_JSON)  # a link that inflates to megabytes is cut off here
+        if not inflater.eof:
+            raise ValueError("cut off, or too long")
+        raw = json.loads(text.decode())
+    except (ValueError, UnicodeDecodeError, zlib.error):  # binascii.Error and JSONDecodeError are ValueErrors
+        raise UserError("link.layers_unreadable") from None
+    spec = normalize(raw)
+    for i, layer in enumerate(spec, start=1):
+        k = kind(layer)
+        ref = layer_ref(i, _label_as_typed(k, layer))
+        k.check(layer, ref)
+        for f in k.fields:  # the widgets' own limits: a value past them cannot be shown
+            if f.high is not None and layer[f.name] is not None and layer[f.name] > f.high:
+                raise UserError("spec.at_most", layer=ref, what=msg(f.what), high=f.high, value=layer[f.name])
+    return spec

@@ -170,3 +170,63 @@ def test_the_mastery_grid_has_every_learner_and_their_share_right_per_topic(stor
     store.record_answer(mina, "q3", "a", correct=True, topic="pool")
     store.record_answer(jun, "q1", "c", correct=False, topic="conv")
     assert store.mastery(code) == {"Mina": {"conv": 0.5, "pool": 1.0}, "Jun": {"conv": 0.0}, "Ari": {}}
+
+
+def test_who_is_training_or_queued_now(store):
+    code = store.create_class("7B").code
+    mina, jun = store.join(code, "Mina"), store.join(code, "Jun")
+    store.note_activity(mina, "queued", "Train")
+    store.note_activity(jun, "training", "Transfer learning")
+    assert [(a["learner"], a["doing"], a["page"]) for a in store.activity(code)] == [
+        ("Mina", "queued", "Train"), ("Jun", "training", "Transfer learning")]  # the longest waiting first
+    queued_since = store.activity(code)[0]["since"]
+    store.note_activity(mina, "training", "Train")
+    mina_now = next(a for a in store.activity(code) if a["learner"] == "Mina")
+    assert mina_now["doing"] == "training" and mina_now["since"] >= queued_since
+    store.note_activity(mina, None, "Train")  # finished
+    assert [a["learner"] for a in store.activity(code)] == ["Jun"]
+
+
+def test_an_activity_no_tab_refreshes_is_over(store):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    code = store.create_class("7B").code
+    mina = store.join(code, "Mina")
+    store.note_activity(mina, "training", "Train")
+    with Session(store.engine) as s, s.begin():  # its tab closed FRESH_SECONDS ago
+        old = class_store._now() - timedelta(seconds=class_store.FRESH_SECONDS + 1)
+        s.execute(update(class_store.ActivityRow).values(at=old))
+    assert store.activity(code) == []
+
+
+WRITER = """
+import sys
+from cnn_core import class_store
+store = class_store.open_store(sys.argv[1])
+for learner in map(int, sys.argv[3:]):
+    for q in range(10):
+        store.record_answer(learner, f"q{q}", "a", correct=True, seconds=1.0)
+    store.record_run(learner, kind="train", state="finished", dataset="mnist", source="sample",
+                     architecture="Tiny", accuracy=0.9, seconds=3.0)
+    store.note_activity(learner, "training", "Train")
+print(sys.argv[2], "done")
+"""
+
+
+def test_several_processes_writing_at_once_lose_nothing(store):
+    """Several app servers (processes) share one class: 30 learners, 300 answers, 30 runs at once."""
+    import sys
+    from pathlib import Path
+
+    code = store.create_class("7B").code
+    learners = [store.join(code, f"learner {i}") for i in range(30)]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, store.url, str(p), *map(str, learners[p::4])],
+                              cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for p in range(4)]
+    outs = [proc.communicate(timeout=300) for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs), [err[-2000:] for _, err in outs]
+    assert store.counts(code) == {"learners": 30, "answers": 300, "runs": 30}
+    assert len(store.activity(code)) == 30

@@ -39,7 +39,7 @@ def _create_class(at, name="7B, Tuesday") -> str:
 
 def _answer(at, q, key) -> None:
     """Some answer to question `q`, checked (right or wrong does not matter here)."""
-    value = {"single": q.choices[0], "multiple": [q.choices[0]]}.get(q.kind, "1")
+    value = q.choices[0] if q.kind == "single" else [q.choices[0]] if q.kind == "multiple" else "1"
     {"single": at.radio, "multiple": at.multiselect}.get(q.kind, at.text_input)(key=key).set_value(value)
     at.button(key=f"{key}_check").click().run()
 
@@ -168,3 +168,75 @@ def test_transfer_runs_and_pooling_experiments_are_recorded_for_the_class(monkey
     (run,) = [r for r in classroom.store().runs(code) if r["kind"] == "transfer"]
     assert (run["learner"], run["dataset"], run["parameters"]) == ("Jun", "cifar5_heldout", 325)
     assert run["architecture"] == "resnet20: all frozen (head only)" and 0 <= run["accuracy"] <= 1
+
+
+def test_the_dashboard_shows_who_is_training_and_who_is_queued(monkeypatch):
+    teacher = _instructor(monkeypatch)
+    code = _create_class(teacher)
+    store = classroom.store()
+    mina, jun = store.join(code, "Mina"), store.join(code, "Jun")
+    store.join(code, "Ari")
+    store.note_activity(mina, "training", "Train")
+    store.note_activity(jun, "queued", "Max vs average pooling")
+    teacher.run()
+    roster = next(df.value for df in teacher.dataframe if "now" in df.value.columns)
+    now = dict(zip(roster["learner"], roster["now"], strict=True))
+    assert now["Mina"].startswith("training on Train for") and now["Jun"].startswith("queued on Max vs average")
+    assert now["Ari"] == ""
+
+
+def test_a_training_learner_is_shown_training_then_not(monkeypatch):
+    code = classroom.store().create_class("7B").code
+    at = _joined("app_pages/train.py", code, "Mina")
+    at.session_state["cnn_layers"] = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid",
+                                       "activation": "relu", "id": "T1"}]
+    at.run()
+    at.radio(key="train_source").set_value("sample")
+    at.number_input(key="train_epochs").set_value(1)
+    at.button(key="train_job_start").click().run()
+    assert [a["doing"] for a in classroom.store().activity(code)] in (["queued"], ["training"])
+    assert at.session_state["train_job"].wait(300)
+    at.run()
+    at.run()
+    assert classroom.store().activity(code) == []  # finished: no longer "training now"
+
+
+def test_a_locked_database_costs_a_learner_a_sentence_not_the_page(monkeypatch, tmp_path):
+    """Another process holds the class file: the answer is graded and shown, the learner reads that
+    it was not recorded, and the next answer (lock gone) is recorded."""
+    import sqlite3
+
+    from cnn_core import class_store
+
+    monkeypatch.setattr(class_store, "BUSY_SECONDS", 0.3)
+    classroom.store.clear()
+    code = classroom.store().create_class("7B").code
+    at = _joined("app_pages/quiz.py", code, "Mina")
+    at.session_state["quiz_code"] = "77-4"
+    at.run()
+    first, second = quiz.make_quiz(quiz.parse_code("77-4"))[:2]
+    holder = sqlite3.connect(tmp_path / "classroom.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        _answer(at, first, f"quiz_77-4_{first.id}")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("not recorded for your class" in t.value for t in at.toast)
+    assert at.success or at.error  # the answer was graded and shown all the same
+    _answer(at, second, f"quiz_77-4_{second.id}")
+    assert [a["question_id"] for a in classroom.store().answers(code)] == [second.id]
+
+
+def test_an_unreachable_database_lets_nobody_join_but_breaks_nothing(monkeypatch, tmp_path):
+    (tmp_path / "not-a-folder").write_text("a file where the data folder should be")
+    monkeypatch.setenv("CNN_DATABASE_URL", f"sqlite:///{tmp_path / 'not-a-folder' / 'classroom.db'}")
+    classroom.store.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input(key="class_code").set_value("K7QM2P")
+    at.text_input(key="class_name_input").set_value("Mina").run()
+    at.button(key="class_join").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("cannot be reached right now" in e.value for e in at.error)
+    assert classroom.JOINED not in at.session_state and at.title[0].value == "Learn CNNs by doing"

@@ -2,6 +2,7 @@
 
     classroom.sidebar()                      # app.py: join with a code and a name (?class=CODE fills the code)
     classroom.record_answer(record)          # the quiz, for each checked answer
+    classroom.note_activity(job)             # the job panel: training or queued now, for the dashboard
     classroom.record_training_run(job, ...)  # the Train page, once per finished or stopped run
     classroom.record_transfer_run(job, row)  # the Transfer page; record_pooling_experiment: the experiment
 
@@ -12,13 +13,17 @@ process, on first use: pages of a learner who never joins do not even import SQL
 from __future__ import annotations
 
 import logging
+import time
 
 import streamlit as st
 
-from cnn_core.messages import UserError
+from cnn_core.messages import UserError, msg
 
 log = logging.getLogger(__name__)
 JOINED = "class_joined"  # session state: {"code", "name", "learner", "class_name"} once joined
+ACTIVITY = "class_activity"  # session state: (what the dashboard was last told, when)
+PAGE_TITLE = "page_title"  # session state: the page being shown (app.py)
+HEARTBEAT_SECONDS = 30.0  # well inside class_store.FRESH_SECONDS
 
 
 @st.cache_resource(show_spinner=False)
@@ -41,12 +46,24 @@ def sidebar() -> None:
             st.text(member["name"])  # a learner's own words: shown as text, never as markup
             st.button("Leave the class", key="class_leave", on_click=_leave)
             return
-        st.text_input("Class code", key="class_code", value=st.query_params.get("class", ""), max_chars=9,
-                      placeholder="e.g. K7QM2P")
+        linked = st.query_params.get("class", "")
+        if linked:
+            _check_linked_code(linked)
+        st.text_input("Class code", key="class_code", value=linked[:9], max_chars=9, placeholder="e.g. K7QM2P")
         st.text_input("Your name, as the teacher will see it", key="class_name_input", max_chars=40)
         if st.button("Join", key="class_join"):
             _join(st.session_state.get("class_code", ""), st.session_state.get("class_name_input", ""))
         st.caption("Without a class nothing you do here is recorded.")
+
+
+def _check_linked_code(code: str) -> None:
+    """A join link whose code cannot be one (cut off, edited) gets a sentence before anyone types."""
+    from cnn_core import class_store
+
+    try:
+        class_store.normal_code(code)
+    except UserError as err:
+        st.warning(str(msg("class.link_code", reason=err.message)))
 
 
 def _join(code: str, name: str) -> None:
@@ -61,7 +78,7 @@ def _join(code: str, name: str) -> None:
         return
     except Exception:  # the database is down or unreadable: say so, keep the page working
         log.exception("joining a class failed")
-        st.error("The class list cannot be reached right now. Keep working; try joining again in a while.")
+        st.error(str(msg("class.unreachable")))
         return
     st.session_state[JOINED] = {"code": klass.code, "class_name": klass.name, "learner": learner, "name": shown}
     st.rerun()
@@ -69,6 +86,26 @@ def _join(code: str, name: str) -> None:
 
 def _leave() -> None:
     st.session_state.pop(JOINED, None)
+
+
+def note_activity(job) -> None:
+    """The job panel, at each redraw: tell the teacher's dashboard this learner is training or
+    queued (a write when that changes, and every HEARTBEAT_SECONDS while it lasts)."""
+    member = joined()
+    if not member:
+        return
+    doing = None if not job.active else "queued" if _all_queued(job) else "training"
+    last = st.session_state.get(ACTIVITY)
+    now = time.monotonic()
+    if last is not None and last[0] == doing and (doing is None or now - last[1] < HEARTBEAT_SECONDS):
+        return
+    st.session_state[ACTIVITY] = (doing, now)
+    _safely(store().note_activity, member["learner"], doing, st.session_state.get(PAGE_TITLE, ""))
+
+
+def _all_queued(job) -> bool:
+    members = job.jobs.values() if hasattr(job, "jobs") else [job]
+    return all(j.state == "queued" for j in members if j.active)
 
 
 def record_answer(record: dict) -> None:
@@ -130,4 +167,4 @@ def _safely(write, *args, **kwargs) -> None:
         write(*args, **kwargs)
     except Exception:
         log.exception("recording for the class failed")
-        st.toast("This was not recorded for your class (the class list cannot be reached).")
+        st.toast(str(msg("class.not_recorded")))

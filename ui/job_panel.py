@@ -20,7 +20,7 @@ import streamlit as st
 from cnn_core import executors
 from cnn_core.jobs import Job, JobGroup
 from cnn_core.messages import Message, msg
-from ui import errors
+from ui import classroom, errors
 
 GRACE_SECONDS = 30  # a tab that reconnects within this keeps its job
 KEEP_MODELS = 5  # older runs of a session keep their numbers and curves but drop their models
@@ -189,6 +189,7 @@ def panel(key: str, start: Callable[..., Job | JobGroup], *, start_label: str, i
             _draw_status(job, job.snapshot())
         if live is not None:
             live(job)
+        classroom.note_activity(job)  # the teacher's "training now" (nothing without a class)
         if not job.active and st.session_state.get(f"{key}_done") is not job:
             st.session_state[f"{key}_done"] = job
             if on_done is not None:

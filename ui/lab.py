@@ -8,8 +8,11 @@ import streamlit as st
 
 from cnn_core import conv, data, imaging
 from cnn_core.messages import UserError
+from ui import presenting, view_links
 
 SOURCES = ("MNIST digit", "CIFAR-10 image", "Upload an image", "Feature map from the convolution lab")
+# What a link may name (?input=cifar10): an upload or the other lab's feature map cannot travel in one.
+LINKED_SOURCES = {"mnist": SOURCES[0], "cifar10": SOURCES[1]}
 
 
 @st.cache_resource(show_spinner="Loading the shipped sample...")
@@ -21,6 +24,13 @@ def _random_index(key: str) -> None:
     st.session_state[key] = int(np.random.default_rng().integers(0, 2000))
 
 
+def link_settings(prefix: str) -> list[view_links.Setting]:
+    """The input image's part of a lab's link: which sample set and which test image."""
+    return [view_links.Setting("input", f"{prefix}_source", view_links.named(LINKED_SOURCES), default=SOURCES[0],
+                               dump=view_links.name_of(LINKED_SOURCES)),
+            view_links.Setting("image", f"{prefix}_index", view_links.whole(0, 1999), default=0)]
+
+
 def image_picker(prefix: str, allow_feature_map: bool = False) -> tuple[np.ndarray, str] | None:
     """An input image as float (H, W, 1) in [0, 1] and its description; None (with a sentence) if none."""
     options = SOURCES if allow_feature_map and "conv_feature_map" in st.session_state else SOURCES[:3]
@@ -28,7 +38,6 @@ def image_picker(prefix: str, allow_feature_map: bool = False) -> tuple[np.ndarr
     source = c1.selectbox("Input", options, key=f"{prefix}_source")
     if source in SOURCES[:2]:
         name = "mnist" if source == SOURCES[0] else "cifar10"
-        st.session_state.setdefault(f"{prefix}_index", 0)
         idx = c2.number_input("Test image #", 0, 1999, key=f"{prefix}_index")
         c3.button("Random", key=f"{prefix}_random", on_click=_random_index, args=(f"{prefix}_index",))
         ds = _sample(name)
@@ -67,5 +76,5 @@ def heatmap(z: np.ndarray, title: str = "", box: tuple | None = None, pad: int =
                       line={"color": "#d62728", "width": 3})
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
     fig.update_xaxes(showticklabels=False, constrain="domain")
-    fig.update_layout(title=title, height=height, margin={"t": 30 if title else 5, "b": 5, "l": 5, "r": 5})
+    fig.update_layout(title=title, height=presenting.chart_height(height), margin={"t": 30 if title else 5, "b": 5, "l": 5, "r": 5})
     return fig

@@ -9,22 +9,24 @@ import streamlit as st
 from cnn_core import spec as spec_mod
 
 DATASET_LABELS = {"mnist": "MNIST (28x28x1 digits)", "cifar10": "CIFAR-10 (32x32x3 photos)"}
+LAYERS_KEY, DATASET_KEY = "cnn_layers", "cnn_dataset"  # session state
 _ids = itertools.count(1)
 
 
-def _with_ids(spec: list[dict]) -> list[dict]:
+def with_ids(spec: list[dict]) -> list[dict]:
+    """Normalised copies with a fresh 'id' each: new widgets, whatever widgets the old stack had."""
     return [{**layer, "id": f"L{next(_ids)}"} for layer in spec_mod.normalize(spec)]
 
 
 def layers() -> list[dict]:
     """The learner's layer stack (dicts with an 'id' used for widget keys); a preset at first."""
-    if "cnn_layers" not in st.session_state:
-        st.session_state["cnn_layers"] = _with_ids(spec_mod.PRESETS["Keras MNIST convnet"])
-    return st.session_state["cnn_layers"]
+    if LAYERS_KEY not in st.session_state:
+        st.session_state[LAYERS_KEY] = with_ids(spec_mod.PRESETS["Keras MNIST convnet"])
+    return st.session_state[LAYERS_KEY]
 
 
 def set_layers(spec: list[dict]) -> None:
-    st.session_state["cnn_layers"] = _with_ids(spec)
+    st.session_state[LAYERS_KEY] = with_ids(spec)
 
 
 def current_spec() -> list[dict]:
@@ -33,12 +35,12 @@ def current_spec() -> list[dict]:
 
 
 def dataset_name() -> str:
-    return st.session_state.get("cnn_dataset", "mnist")
+    return st.session_state.get(DATASET_KEY, "mnist")
 
 
 def set_dataset(name: str) -> None:
     """Choose the dataset for every page (a preset that was measured on CIFAR-10 sets CIFAR-10)."""
-    st.session_state["cnn_dataset"] = name
+    st.session_state[DATASET_KEY] = name
 
 
 def _picked(key: str) -> None:
