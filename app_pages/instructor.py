@@ -86,6 +86,9 @@ def dashboard(code: str) -> None:
     st.markdown("**Quiz questions, hardest first**")
     stats = store.question_stats(code)
     if stats:
+        hardest = stats[0]
+        st.markdown(f"Hardest so far: `{hardest.question_id}`, {hardest.right_share:.0%} right of "
+                    f"{hardest.answered} answered.")
         st.dataframe(pd.DataFrame([{"question": s.question_id, "topic": quiz.TOPICS.get(s.topic, ""),
                                     "answered": s.answered,
                                     "right": f"{s.right_share:.0%}", "most common wrong answer": s.common_wrong or ""}

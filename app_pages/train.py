@@ -6,7 +6,7 @@ from cnn_core import data, metrics, presets, runner, training
 from cnn_core import spec as spec_mod
 from cnn_core.jobs import Job
 from cnn_core.messages import UserError
-from ui import charts, classroom, device, errors, inside_live, job_panel, results, state
+from ui import charts, classroom, device, errors, inside_live, job_panel, presenting, results, state
 
 KEY = "train_job"
 HISTORY = "train_history"
@@ -135,10 +135,11 @@ def preset_of(request) -> str | None:
                  if p.config == request.config and list(request.spec) == [dict(layer) for layer in p.spec]), None)
 
 
-name = state.dataset_ui("train_dataset", on_change=forget_failed_run)
+with presenting.controls("Dataset and presets"):  # folded away on the projector: the chart fills the screen
+    name = state.dataset_ui("train_dataset", on_change=forget_failed_run)
+    preset_ui()
 spec = state.current_spec()
 input_shape, num_classes = data.INPUT_SHAPES[name], len(data.CLASS_NAMES[name])
-preset_ui()
 try:
     rows = spec_mod.infer(spec, input_shape, num_classes)
 except UserError as err:
@@ -153,8 +154,8 @@ c2.metric("Non-trainable", f"{total - trainable:,}", help="batch norm's moving s
 c3.metric("Total parameters", f"{total:,}")
 
 config = None
-with errors.shown():  # a setting that makes no sense: a sentence, and Train stays disabled
-    config = settings_ui(name)
+with presenting.controls("Training settings"), errors.shown():  # a setting that makes no sense: a sentence,
+    config = settings_ui(name)                                    # and Train stays disabled
 st.caption(device.sentence())
 
 job = job_panel.panel(

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[1]
+TEACHER_PASSPHRASE = "e2e teacher passphrase"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -31,14 +32,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     port = _free_port()
+    data_dir = tmp_path_factory.mktemp("class-record")  # the class record of this server: empty at the start
     log = open(ROOT / ".cache" / "streamlit-e2e.log", "w") if (ROOT / ".cache").is_dir() else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "CNN_WARM_UP": "1"},
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "CNN_WARM_UP": "1", "CNN_INSTRUCTOR_PASSWORD": TEACHER_PASSPHRASE,
+             "CNN_DATABASE_URL": f"sqlite:///{data_dir / 'classroom.db'}"},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -258,3 +262,68 @@ def _click_a_feature_map_value(page, chart: str, channel: int, row: int, col: in
     page.mouse.move(x, y)
     page.wait_for_timeout(300)  # plotly picks the point under the pointer on hover
     page.mouse.click(x, y)
+
+
+def _quiz_code_whose_first_question_is_single_choice() -> tuple[str, object]:
+    from cnn_core import quiz
+
+    for seed in range(100, 200):
+        code = f"{seed}-all"
+        first = quiz.make_quiz(quiz.parse_code(code))[0]
+        if first.kind == "single":
+            return code, first
+    raise AssertionError("no such code in 100 seeds")
+
+
+def test_a_class_teacher_creates_learners_join_by_link_and_answer(server, browser):
+    teacher = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    teacher.set_default_timeout(60_000)
+    teacher.goto(server + "/instructor")
+    teacher.get_by_label("Passphrase").fill(TEACHER_PASSPHRASE)
+    teacher.get_by_role("button", name="Open the instructor view").click()
+    teacher.get_by_label("A new class").fill("E2E class")
+    teacher.get_by_role("button", name="Create it").click()
+    link = teacher.get_by_text("?class=").first.inner_text().strip()
+    code = link.rsplit("=", 1)[1]
+    assert link.startswith(server) and len(code) == 6
+
+    quiz_code, first = _quiz_code_whose_first_question_is_single_choice()
+    wrong = next(c for i, c in enumerate(first.choices) if i != first.answer)
+    for name in ("Ana", "Ben"):
+        learner = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        learner.set_default_timeout(60_000)
+        # one link: the class to join and the quiz to take (the same questions for everyone)
+        learner.goto(f"{server}/quiz?class={code}&quiz={quiz_code}")
+        assert learner.get_by_label("Class code").input_value() == code  # filled in from the link
+        learner.get_by_label("Your name, as the teacher will see it").fill(name)
+        learner.get_by_role("button", name="Join", exact=True).click()
+        learner.get_by_text(f"In E2E class ({code}) as").wait_for(state="attached")  # in the folded "Your class"
+        expect(learner.get_by_test_id("stMetric").filter(has_text="Quiz code")).to_contain_text(quiz_code)
+        key = f"quiz_{quiz_code}_{first.id}"  # the first question's widgets (their keys are CSS classes)
+        learner.locator(f".st-key-{key}").get_by_text(wrong, exact=True).click()
+        _idle(learner)
+        learner.locator(f".st-key-{key}_check").get_by_role("button", name="Check").click()
+        learner.get_by_text("Not quite.").first.wait_for()
+        learner.context.close()
+
+    # the dashboard redraws itself every 5 s: both learners and the question they both missed
+    teacher.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stMetric]')]"
+        ".some(e => e.innerText.includes('Quiz answers') && e.innerText.includes('2'))", timeout=30_000)
+    expect(teacher.get_by_test_id("stMetric").filter(has_text="Learners")).to_contain_text("2")
+    teacher.get_by_text(f"Hardest so far: {first.id}, 0% right of 2 answered.").wait_for()
+    teacher.context.close()
+
+
+def test_a_projector_link_restores_the_view_with_the_settings_folded_away(server, page):
+    page.goto(server + "/convolution?present=1&k=5&stride=2&padding=same&input=cifar10&image=7")
+    page.get_by_text("CIFAR-10 test image #7").wait_for()
+    page.get_by_text("ceil(32 / 2) = 16").wait_for()  # stride 2, same: from the link
+    page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '22px'")  # larger type
+    assert not page.get_by_label("Kernel size").is_visible()  # the settings are folded away
+    page.get_by_text("Settings", exact=True).click()
+    expect(page.locator(".st-key-conv_k [data-testid=stSliderThumbValue]")).to_have_text("5")
+    page.get_by_test_id("stExpandSidebarButton").click()  # the projector link folded the sidebar too
+    page.get_by_text("Presentation mode").click()
+    page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '16px'")
+    assert "present" not in page.url and "k=5" in page.url

@@ -20,10 +20,9 @@ SETTING = view_links.Setting("present", KEY, view_links.flag, default=False, dum
 CHART_SCALE = 1.5
 
 # Streamlit sizes its text in rem: a larger root size makes every word larger, widgets included.
-# The toolbar (Deploy, the menu) is hidden; the page uses the whole width of the screen.
+# The page uses the whole width of the screen. The header stays: its button opens the sidebar again.
 STYLE = """<style>
 html { font-size: 22px !important; }
-[data-testid="stToolbar"] { display: none; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2rem 2.5rem 2rem 2.5rem; }
 </style>"""
 
