@@ -230,3 +230,13 @@ def test_several_processes_writing_at_once_lose_nothing(store):
     assert all(proc.returncode == 0 for proc in procs), [err[-2000:] for _, err in outs]
     assert store.counts(code) == {"learners": 30, "answers": 300, "runs": 30}
     assert len(store.activity(code)) == 30
+
+
+def test_a_sql_like_or_huge_name_is_only_a_name(store):
+    code = store.create_class("'; DROP TABLE classes;--").code
+    store.join(code, "Robert'); DROP TABLE learners;--")
+    store.join(code, "y" * 10_000)
+    store.join(code, "**bold** <img src=x onerror=alert(1)>")
+    assert store.roster(code) == ["Robert'); DROP TABLE learners;--", "y" * class_store.NAME_MAX,
+                                  "**bold** <img src=x onerror=alert(1)>"]  # kept as typed (pages show text)
+    assert [c.name for c in store.classes()] == ["'; DROP TABLE classes;--"]
