@@ -223,9 +223,8 @@ CATALOG: dict[str, str | tuple[str, str]] = {
     "class.wrong_passphrase": N_("That passphrase is not the one this server was started with."),
     "class.link_code": N_("This link's class code cannot be used: {reason}"),
     # ---------------------------------------------------------------- links that restore a view
-    "link.bad_settings": (N_("This link has a setting this page cannot use ({settings}), so that one stays as it "
-                             "was."),
-                          N_("This link has settings this page cannot use ({settings}), so those stay as they "
+    "link.bad_settings": (N_("This link has {n} setting this page cannot use ({settings}), so it stays as it was."),
+                          N_("This link has {n} settings this page cannot use ({settings}), so they stay as they "
                              "were.")),
     "link.layers_unreadable": N_("Its layer stack cannot be read: it may have been cut off when it was copied."),
     "ray.cluster": (N_("Trains on the Ray cluster at {address}: {n} run at a time, the rest wait in the queue."),

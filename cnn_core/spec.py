@@ -219,11 +219,11 @@ def from_link(word: str) -> list[dict]:
         packed = base64.urlsafe_b64decode(word + "=" * (-len(word) % 4))
         inflater = zlib.decompressobj()
         text = inflater.decompress(packed, LINK_MAX_JSON)  # a link that inflates to megabytes is cut off here
-        if not inflater.eof:
-            raise ValueError("cut off, or too long")
-        raw = json.loads(text.decode())
+        raw = json.loads(text.decode()) if inflater.eof else None  # not at its end: cut off, or far too long
     except (ValueError, UnicodeDecodeError, zlib.error):  # binascii.Error and JSONDecodeError are ValueErrors
-        raise UserError("link.layers_unreadable") from None
+        raw = None
+    if raw is None:
+        raise UserError("link.layers_unreadable")
     spec = normalize(raw)
     for i, layer in enumerate(spec, start=1):
         k = kind(layer)
