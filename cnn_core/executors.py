@@ -15,6 +15,7 @@ an executor.
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import os
 import sys
@@ -57,11 +58,14 @@ class LocalExecutor:
         self._reap_every = reap_every
         self._reaper: threading.Thread | None = None
         self._done_jobs: list[weakref.ref] = []  # finished jobs whose model a closed tab may leave behind
+        self._tickets = itertools.count(1)  # the order of arrival, in the log: "#12" (labels repeat per tab)
 
     def submit(self, job: Job) -> None:
         with self._lock:
+            job.ticket = next(self._tickets)
             self._queue.append(job)
             self._ensure_reaper()
+            log.info("job queued: #%d %s (%d waiting)", job.ticket, job.label, len(self._queue))
         self._pump()
 
     def cancel(self, job: Job) -> None:
@@ -71,7 +75,8 @@ class LocalExecutor:
                 self._queue.remove(job)
         if waiting:
             job.cancelled()
-            log.info("job skipped: %s (%s)", job.label, "its tab closed" if job.orphaned else "stopped while queued")
+            log.info("job skipped: #%s %s (%s)", job.ticket, job.label,
+                     "its tab closed" if job.orphaned else "stopped while queued")
 
     def position(self, job: Job) -> int:
         with self._lock:
@@ -117,9 +122,10 @@ class LocalExecutor:
             if not job.begin():
                 with self._lock:
                     del self._running[job]
-                log.info("job skipped: %s (%s)", job.label, "its tab closed" if job.orphaned else "stopped while queued")
+                log.info("job skipped: #%s %s (%s)", job.ticket, job.label,
+                         "its tab closed" if job.orphaned else "stopped while queued")
                 continue
-            log.info("job started: %s (%d waiting)", job.label, self.queued)
+            log.info("job started: #%s %s (%d waiting)", job.ticket, job.label, self.queued)
             threading.Thread(target=self._run, args=(job,), daemon=True,
                              name=f"training-{job.label or id(job)}").start()
 
@@ -134,7 +140,8 @@ class LocalExecutor:
                 if job.owner_alive is not None and job.model is not None:
                     self._done_jobs.append(weakref.ref(job))
                     self._ensure_reaper()
-            log.info("job %s: %s after %.1f s", job.state, job.label, time.perf_counter() - (started or 0.0))
+            log.info("job %s: #%s %s after %.1f s", job.state, job.ticket, job.label,
+                     time.perf_counter() - (started or 0.0))
             memory.release_freed()  # the run's batches, gradients and tracing are garbage now
             self._pump()
 

@@ -43,6 +43,7 @@ class Job:
         self.metrics = MetricsBuffer(self._stop)
         self.metrics.epochs = request.config.epochs
         self.executor = None
+        self.ticket: int | None = None  # its number in the executor's order of arrival (the log's "#12")
 
     # -- for pages
     def start(self, executor) -> Job:

@@ -11,7 +11,8 @@ while their jobs wait in the queue, and meanwhile has one more learner change th
 the convolution lab once a second. It prints, and writes to artifacts/load_test.json:
 - jobs: finished in the open tabs, and started / skipped as the server's log says (a closed tab's
   job must be skipped, never trained);
-- queue: whether the open tabs started in the order they were queued;
+- queue: whether the jobs started in the order they arrived (the server's log numbers them), and
+  whether the open tabs saw themselves start in the order of the places they were shown;
 - errors: any exception or error box seen on any page;
 - memory: the server's resident memory at the baseline, its peak, and after the tabs closed and
   Streamlit dropped their sessions (`--settle` seconds: its disconnected-session TTL is 120 s);
@@ -261,6 +262,7 @@ async def run(args) -> dict:
     started_order = [r["tab"] for r in sorted(seen, key=lambda r: r["started"])]
     queue_order = [r["tab"] for r in sorted(seen, key=lambda r: r["place"])]
     good = [x for x in latencies if x == x]
+    started_tickets = [int(t) for t in re.findall(r"job started: #(\d+)", log)]
     out.update({
         "jobs_finished_in_open_tabs": sum(r["finished"] is not None for r in open_records),
         "open_tabs_not_showing_finished": [r.get("last_status", "")[:120] for r in open_records if r["finished"] is None],
@@ -268,7 +270,11 @@ async def run(args) -> dict:
         "jobs_started_per_server_log": log.count("job started"),
         "jobs_skipped_per_server_log": log.count("job skipped"),
         "closed_tabs_queue_positions": sorted(r["position"] or 0 for r in records if r["tab"] in closed),
-        "started_in_queue_order": started_order == queue_order,
+        # exact: the server's log numbers each job as it arrives ("job queued: #12") and says when it starts
+        "started_in_arrival_order_per_server_log": started_tickets == sorted(started_tickets),
+        "started_tickets_out_of_order": None if started_tickets == sorted(started_tickets) else started_tickets,
+        # as the tabs saw it (polling 30 tabs of a busy browser: a start can be seen late)
+        "started_in_queue_order_as_tabs_saw_it": started_order == queue_order,
         "tabs_in_that_comparison": len(seen),
         "order_started_vs_queued": [started_order, queue_order] if started_order != queue_order else None,
         "errors": errors,

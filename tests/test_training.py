@@ -92,6 +92,16 @@ def test_second_job_waits_in_the_queue_then_runs():
     assert a.state == b.state == "finished"
 
 
+def test_jobs_start_in_the_order_they_arrived_and_the_log_numbers_them(caplog):
+    ex = executors.LocalExecutor(max_running=1)
+    with caplog.at_level("INFO", logger="cnn_core.executors"):
+        queue = [_job(TINY, _cfg(), ex, label="run 1") for _ in range(4)]  # four tabs' "run 1"
+        assert all(job.wait(300) for job in queue)
+    assert [job.ticket for job in queue] == [1, 2, 3, 4]
+    started = [int(line.split("#")[1].split()[0]) for line in caplog.messages if line.startswith("job started")]
+    assert started == [1, 2, 3, 4]
+
+
 def test_double_start_is_ignored():
     ex = executors.LocalExecutor(max_running=1)
     job = _job(TINY, _cfg(), ex)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 import time
 
 import streamlit as st
 
 WRITTEN_FOR = "1.67.0"
+SWITCH_INTERVAL_SECONDS = 0.001  # see _hand_the_interpreter_over_sooner
 log = logging.getLogger("cnn_classroom")
 _installed = False
 _lock = threading.Lock()
@@ -34,6 +36,7 @@ def install() -> list[str]:
 
     diagnostics.start_from_environment()  # CNN_DIAGNOSTICS=60: what the process holds, every minute
     problems = version_problems(st.__version__)
+    _hand_the_interpreter_over_sooner()
     if not _keep_keras_session():
         problems.append("Streamlit's clean-up after each run could not be switched off: "
                         "live training will run slower in the server")
@@ -44,6 +47,17 @@ def install() -> list[str]:
     for problem in problems:
         log.warning("CNN classroom: %s.", problem)
     return problems
+
+
+def _hand_the_interpreter_over_sooner(seconds: float = SWITCH_INTERVAL_SECONDS) -> None:
+    """One Python thread runs at a time; a thread that wants to run asks the one running to let go,
+    and it lets go after the switch interval (Python's default: 5 ms). While a model trains (Keras'
+    Python between its steps, model building, the results of a run drawn), every other thing the
+    server does waits that long at each hand-over: the event loop that reads a learner's click and
+    writes the answer back, and the script that computes it, hand over dozens of times for one
+    answer. A shorter interval keeps a lab's answer quick while a class trains; a thread that runs
+    alone is never interrupted, so training on its own is as fast as before (bench.py overhead)."""
+    sys.setswitchinterval(seconds)
 
 
 def version_problems(installed: str) -> list[str]:
