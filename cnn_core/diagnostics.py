@@ -1,5 +1,7 @@
 """What the process holds, for a teacher (or developer) chasing memory: CNN_DIAGNOSTICS=60 logs it
-every 60 s to the terminal that runs the server.
+every 60 s to the terminal that runs the server. CNN_PAUSES=1 logs what makes a server slow to
+answer: garbage collections over 50 ms, and every time a thread that asks to run every 10 ms got
+to run 200 ms late or more (the interpreter held by other threads, or no CPU for the process).
 
     from cnn_core import diagnostics
     diagnostics.report()    # {"rss_mb": ..., "jobs": ..., "keras_models": ..., "tf_functions": ...}
@@ -48,7 +50,34 @@ def start_logging(every_s: float) -> None:
     threading.Thread(target=loop, name="diagnostics", daemon=True).start()
 
 
+def watch_pauses(gc_ms: float = 50.0, late_ms: float = 200.0) -> None:
+    """Log garbage collections longer than `gc_ms` and wake-ups later than `late_ms`."""
+    started: dict[str, float] = {}
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            started["t"] = time.perf_counter()
+        elif "t" in started:
+            ms = (time.perf_counter() - started.pop("t")) * 1000
+            if ms >= gc_ms:
+                log.info("pause: garbage collection of generation %d took %.0f ms (%d collected)",
+                         info["generation"], ms, info["collected"])
+
+    def heartbeat() -> None:
+        while True:
+            t = time.perf_counter()
+            time.sleep(0.01)
+            late = (time.perf_counter() - t - 0.01) * 1000
+            if late >= late_ms:
+                log.info("pause: a thread asking to run every 10 ms ran %.0f ms late", late)
+
+    gc.callbacks.append(on_gc)
+    threading.Thread(target=heartbeat, name="pause-watch", daemon=True).start()
+
+
 def start_from_environment() -> bool:
+    if os.environ.get("CNN_PAUSES"):
+        watch_pauses()
     every = os.environ.get("CNN_DIAGNOSTICS", "")
     if not every.replace(".", "", 1).isdigit() or float(every) <= 0:
         return False

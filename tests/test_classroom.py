@@ -44,6 +44,16 @@ def _answer(at, q, key) -> None:
     at.button(key=f"{key}_check").click().run()
 
 
+def _press_train_on_a_tiny_stack(at) -> None:
+    """One conv layer, the shipped sample, 1 epoch: Train pressed (the job may still be running)."""
+    at.session_state["cnn_layers"] = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid",
+                                       "activation": "relu", "id": "T1"}]
+    at.run()
+    at.radio(key="train_source").set_value("sample")
+    at.number_input(key="train_epochs").set_value(1)
+    at.button(key="train_job_start").click().run()
+
+
 def test_the_instructor_page_shows_nothing_without_a_passphrase_set(monkeypatch):
     monkeypatch.delenv("CNN_INSTRUCTOR_PASSWORD", raising=False)
     at = AppTest.from_file(str(ROOT / "app_pages" / "instructor.py"), default_timeout=30).run()
@@ -83,12 +93,7 @@ def test_a_learner_joins_answers_and_trains_and_the_teacher_sees_it(monkeypatch)
     assert not learner.exception, [e.value for e in learner.exception]
 
     learner.switch_page("app_pages/train.py").run()
-    learner.session_state["cnn_layers"] = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid",
-                                            "activation": "relu", "id": "T1"}]
-    learner.run()
-    learner.radio(key="train_source").set_value("sample")
-    learner.number_input(key="train_epochs").set_value(1)
-    learner.button(key="train_job_start").click().run()
+    _press_train_on_a_tiny_stack(learner)
     assert learner.session_state["train_job"].wait(300)
     learner.run()
     learner.run()  # the run has ended: recorded once, however often the page reruns
@@ -188,12 +193,7 @@ def test_the_dashboard_shows_who_is_training_and_who_is_queued(monkeypatch):
 def test_a_training_learner_is_shown_training_then_not(monkeypatch):
     code = classroom.store().create_class("7B").code
     at = _joined("app_pages/train.py", code, "Mina")
-    at.session_state["cnn_layers"] = [{"type": "conv", "filters": 4, "kernel": 3, "stride": 1, "padding": "valid",
-                                       "activation": "relu", "id": "T1"}]
-    at.run()
-    at.radio(key="train_source").set_value("sample")
-    at.number_input(key="train_epochs").set_value(1)
-    at.button(key="train_job_start").click().run()
+    _press_train_on_a_tiny_stack(at)
     assert [a["doing"] for a in classroom.store().activity(code)] in (["queued"], ["training"])
     assert at.session_state["train_job"].wait(300)
     at.run()
