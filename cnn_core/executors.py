@@ -146,9 +146,8 @@ class LocalExecutor:
             self._pump()
 
     def _execute(self, job: Job) -> None:
-        """Run the job here, in this thread, and end it (finished, stopped or failed). This thread
-        keeps the pages' priority: it runs Keras' Python, and a thread that holds the interpreter
-        lock must never wait for the CPU (see lower_this_threads_priority)."""
+        """Run the job here, in this thread, and end it (finished, stopped or failed)."""
+        lower_this_threads_priority()
         try:
             job.finish(runner.run(job.request, job.metrics))
         except Exception as exc:  # shown as a sentence; a bug's details go to the server log
@@ -202,13 +201,10 @@ def train_nice() -> int:
 
 def lower_this_threads_priority() -> int | None:
     """Let pages go first: with a class training, a kernel change in a lab waited behind two
-    TensorFlow threads busy on both cores. The warm-up calls this: TensorFlow's compute threads,
-    which it creates, inherit the higher nice value, so the server's page threads get the CPU
-    whenever they want it and the arithmetic of training takes the rest.
-    Not for a thread that runs Python, the training thread included: a low-priority thread that
-    holds the interpreter lock, preempted by the browser and by TensorFlow, stalled every page of
-    the server for up to 2.7 s in a class of 30 (CNN_PAUSES=1 showed it). Linux only (on other
-    systems a thread id is not something `setpriority` takes); returns the nice value set."""
+    TensorFlow threads busy on both cores. This thread, and the threads it starts (TensorFlow's
+    pools inherit it when the warm-up creates them), run at a higher nice value, so the server's
+    page threads get the CPU whenever they want it and training takes the rest. Linux only (on
+    other systems a thread id is not something `setpriority` takes); returns the nice value set."""
     nice = train_nice()
     if not nice or not sys.platform.startswith("linux"):
         return None
