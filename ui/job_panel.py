@@ -159,22 +159,15 @@ def panel(key: str, start: Callable[..., Job | JobGroup], *, start_label: str, i
     job = st.session_state.get(key)
     active = job is not None and job.active
     b1, b2, b3 = st.columns([1, 1, 4], vertical_alignment="center")
-    # The click is read before Start is drawn, so this run starts the job (with the settings this
-    # run computed: the ones on screen, a number typed just before the click included) and draws
-    # Start disabled and the live view polling. A rerun here cost a class of 30 pressing Train at
-    # once 30 more page runs while a lab waited for its answer.
-    start_error = None
-    if st.session_state.get(f"{key}_start") and not active and not disabled_reason:
+    if b1.button(start_label, key=f"{key}_start", type="primary", disabled=active or bool(disabled_reason)) \
+            and not active:
         try:
             job = start(label=next_label(), owner_alive=owner_alive())
         except Exception as exc:  # noqa: BLE001  (a UserError is a sentence; anything else is logged)
-            start_error = exc
+            errors.show(exc)
         else:
             st.session_state[key] = job.start(executor())
-            active = True
-    b1.button(start_label, key=f"{key}_start", type="primary", disabled=active or bool(disabled_reason))
-    if start_error is not None:
-        errors.show(start_error)
+            st.rerun()  # redraw with Start disabled and the live view polling
     if b2.button("Stop", key=f"{key}_stop", disabled=not active):
         job.stop()
     if disabled_reason:
