@@ -177,6 +177,9 @@ async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list) -> 
             samples.append(time.perf_counter() - t)
         except Exception:
             samples.append(float("nan"))
+            timeouts = sum(x != x for x in samples)
+            if timeouts <= 3:  # what the learner saw instead, for whoever reads the results
+                await page.screenshot(path=str(ROOT / "artifacts" / f"lab_timeout_{timeouts}.png"))
         await asyncio.sleep(1.0)
     await ctx.close()
 
