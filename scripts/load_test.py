@@ -184,6 +184,18 @@ async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list) -> 
     await ctx.close()
 
 
+def browser_command(nice: int) -> str:
+    """Chromium, or (--browser-nice N) Chromium at a lower CPU priority than the server: the 31
+    tabs stand in for learners' own machines, which in a classroom take nothing from the server.
+    A wrapper script, since Playwright starts the browser itself."""
+    if not nice:
+        return CHROMIUM
+    wrapper = ROOT / "artifacts" / "chromium-nice.sh"
+    wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} {CHROMIUM} "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 def start_profiler(server, path: str | None):
     """py-spy (if asked for and installed) sampling the server while the class trains."""
     if not path:
@@ -203,10 +215,11 @@ async def run(args) -> dict:
     (ROOT / "artifacts").mkdir(exist_ok=True)
     server = Server(ROOT / "artifacts" / "load_test_server.log")
     out: dict = {"sessions": args.sessions, "closed_while_queued": args.close, "url": server.url,
+                 "browser_nice": args.browser_nice,
                  "machine": f"{os.cpu_count()} CPU cores", "when": time.strftime("%Y-%m-%d %H:%M")}
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = await p.chromium.launch(executable_path=browser_command(args.browser_nice), args=ARGS)
             out["rss_at_start_mb"] = round(server.rss_mb())
             await train_once(browser, server.url)
             await asyncio.sleep(args.settle)
@@ -297,6 +310,8 @@ def main() -> None:
     ap.add_argument("--close", type=int, default=5, help="tabs closed while their jobs wait in the queue")
     ap.add_argument("--settle", type=float, default=150, help="seconds to let Streamlit drop closed sessions")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--browser-nice", type=int, default=0,
+                    help="run the class's Chromium this much nicer than the server (default 0: equal)")
     ap.add_argument("--profile", help="write py-spy's raw samples of the server during the class here")
     args = ap.parse_args()
     out = asyncio.run(run(args))
