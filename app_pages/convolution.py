@@ -18,13 +18,14 @@ st.caption("A filter is a small grid of weights. At each position it multiplies 
 
 # The view a link restores (?input=mnist&image=7&k=5&stride=2&padding=same&filter=...&pos=12):
 # the teacher's link opens the same picture for every learner.
+POSITION = view_links.Setting("pos", "conv_pos", view_links.whole(0, 10**6), default=0)
 LINK = lab.link_settings("conv") + [
     view_links.Setting("k", "conv_k", view_links.whole(1, 7), default=3),
     view_links.Setting("stride", "conv_stride", view_links.whole(1, 4), default=1),
     view_links.Setting("padding", "conv_padding", view_links.one_of(["valid", "same"]), default="valid"),
     view_links.Setting("filter", "conv_filter", view_links.one_of(conv.FILTERS), default=conv.FILTERS[0]),
     view_links.Setting("seed", "conv_seed", view_links.whole(0, 10**9), default=0),
-    view_links.Setting("pos", "conv_pos", view_links.whole(0, 10**6), default=0),
+    POSITION,
 ]
 view_links.restore(LINK)
 
@@ -80,7 +81,7 @@ def window_view(image, fmap, out_n: int) -> None:
     b2.button("▶", key="conv_next", on_click=_step, args=(1, n_pos), help="Next position")
     pos = b4.slider("Output position (row by row)", 0, max(n_pos - 1, 1), key="conv_pos", disabled=n_pos == 1)
     if not st.session_state.get("conv_play"):
-        view_links.keep(LINK[-1:])  # ◀ ▶ rerun only this fragment: the link follows the position (not while playing)
+        view_links.keep([POSITION])  # ◀ ▶ rerun only this fragment: the link follows the position (not while playing)
     r, c = divmod(pos, out_n)
     padded = conv.pad(image, k, stride, padding)
     win, r0, c0 = conv.window(image, k, stride, padding, r, c)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from cnn_core.messages import UserError, msg
 from ui import classroom
 
 PASSWORD_ENV = "CNN_INSTRUCTOR_PASSWORD"
+log = logging.getLogger("cnn_classroom")
 
 st.title("Instructor")
 
@@ -74,7 +76,16 @@ def _minutes(span) -> str:
 
 @st.fragment(run_every=5)
 def dashboard(code: str) -> None:
-    """What the class has done so far, redrawn every 5 s without reloading the page."""
+    """What the class has done so far, redrawn every 5 s without reloading the page. A database
+    that stops answering mid-class costs one sentence; the next redraw tries again."""
+    try:
+        draw_dashboard(code)
+    except Exception:
+        log.exception("the class dashboard could not be drawn")
+        st.error(str(msg("class.dashboard_unreachable")))
+
+
+def draw_dashboard(code: str) -> None:
     store = classroom.store()
     counts = store.counts(code)
     c1, c2, c3 = st.columns(3)
@@ -126,12 +137,12 @@ def dashboard(code: str) -> None:
 
 if signed_in():
     try:
-        classes = classroom.store().classes()
-    except Exception:  # logged by Streamlit's server; the teacher reads a sentence
+        new_class_ui()
+        classes = classroom.store().classes()  # with the one just created
+    except Exception:  # the database is down or unreadable: a sentence, and the rest of the app works
+        log.exception("the class list could not be read")
         st.error(str(msg("class.dashboard_unreachable")))
         st.stop()
-    new_class_ui()
-    classes = classroom.store().classes()  # with the one just created
     if classes:
         names = {c.code: c.name for c in classes}
         if st.session_state.get("instructor_class") not in names:

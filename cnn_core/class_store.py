@@ -148,6 +148,7 @@ class Store:
         if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
+        self._found: dict[str, ClassInfo] = {}  # code -> class, as looked up (classes are never changed)
 
     # -- classes and learners
     def create_class(self, name: str) -> ClassInfo:
@@ -164,12 +165,17 @@ class Store:
         raise RuntimeError("no free class code after 20 tries")
 
     def find_class(self, code: str) -> ClassInfo:
+        """The class with `code` (typed or linked); a sentence if there is none. A class never
+        changes once made, so each is looked up once: every view of a dashboard redraw asks."""
         normal = normal_code(code)
+        if normal in self._found:
+            return self._found[normal]
         with Session(self.engine) as s:
             row = s.scalar(select(ClassRow).where(ClassRow.code == normal))
         if row is None:
             raise UserError("class.unknown_code", code=normal)
-        return ClassInfo(row.id, row.name, row.code)
+        self._found[normal] = ClassInfo(row.id, row.name, row.code)
+        return self._found[normal]
 
     def join(self, code: str, display_name: str) -> int:
         """The learner's id in the class with `code`: a new one, or theirs again (same name)."""

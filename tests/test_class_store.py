@@ -240,3 +240,50 @@ def test_a_sql_like_or_huge_name_is_only_a_name(store):
     assert store.roster(code) == ["Robert'); DROP TABLE learners;--", "y" * class_store.NAME_MAX,
                                   "**bold** <img src=x onerror=alert(1)>"]  # kept as typed (pages show text)
     assert [c.name for c in store.classes()] == ["'; DROP TABLE classes;--"]
+
+
+def test_the_teachers_numbers_equal_those_recomputed_from_the_rows(store):
+    """30 learners answering at random: every view of the dashboard, recomputed from the exported rows."""
+    import random
+    from collections import Counter, defaultdict
+
+    rng = random.Random(7)
+    code = store.create_class("7B").code
+    topics = ["conv", "pool", "stride"]
+    for i in range(30):
+        learner = store.join(code, f"learner {i:02d}")
+        for q in rng.sample(range(12), 8):
+            store.record_answer(learner, f"q{q}", rng.choice("abcd"), correct=rng.random() < 0.6,
+                                topic=topics[q % 3])
+        for _ in range(rng.randint(0, 3)):
+            store.record_run(learner, kind="train", state="finished", dataset=rng.choice(["mnist", "cifar10"]),
+                             source="sample", architecture="conv", accuracy=round(rng.random(), 4),
+                             seconds=rng.randint(1, 99))
+    rows = store.answers(code)
+    by_q = defaultdict(list)
+    for r in rows:
+        by_q[r["question_id"]].append(r)
+    for stat in store.question_stats(code):
+        answers = by_q[stat.question_id]
+        assert stat.answered == len(answers)
+        assert stat.right_share == pytest.approx(sum(r["correct"] for r in answers) / len(answers))
+        wrong = Counter(r["answer"] for r in answers if not r["correct"])
+        assert stat.common_wrong is None if not wrong else wrong[stat.common_wrong] == max(wrong.values())
+    shares = [s.right_share for s in store.question_stats(code)]
+    assert shares == sorted(shares)  # hardest first
+    mastery = store.mastery(code)
+    for name, per_topic in mastery.items():
+        for topic in topics:
+            mine = [r["correct"] for r in rows
+                    if r["learner"] == name and topics[int(r["question_id"][1:]) % 3] == topic]
+            assert per_topic.get(topic) == (pytest.approx(sum(mine) / len(mine)) if mine else None)
+    runs = store.runs(code)
+    for dataset in ("mnist", "cifar10"):
+        best = {}
+        for r in runs:
+            if r["dataset"] == dataset and r["accuracy"] > best.get(r["learner"], -1):
+                best[r["learner"]] = r["accuracy"]
+        board = store.leaderboard(code, dataset, limit=30)
+        assert {r["learner"]: r["accuracy"] for r in board} == best
+        assert [r["accuracy"] for r in board] == sorted(best.values(), reverse=True)
+    assert store.counts(code) == {"learners": 30, "answers": len(rows), "runs": len(runs)}

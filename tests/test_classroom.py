@@ -240,3 +240,18 @@ def test_an_unreachable_database_lets_nobody_join_but_breaks_nothing(monkeypatch
     assert not at.exception, [e.value for e in at.exception]
     assert any("cannot be reached right now" in e.value for e in at.error)
     assert classroom.JOINED not in at.session_state and at.title[0].value == "Learn CNNs by doing"
+
+
+def test_a_database_failing_mid_class_costs_the_dashboard_a_sentence(monkeypatch):
+    """The class list still reads, the answers table does not (a broken or half-restored database):
+    the live dashboard says so in a sentence instead of a traceback, and the page stays up."""
+    from sqlalchemy import text
+
+    teacher = _instructor(monkeypatch)
+    _create_class(teacher)
+    with classroom.store().engine.begin() as conn:
+        conn.execute(text("DROP TABLE quiz_answers"))
+    teacher.run()
+    assert not teacher.exception, [e.value for e in teacher.exception]
+    assert any("cannot be reached right now" in e.value for e in teacher.error)
+    assert teacher.selectbox(key="instructor_class").value  # the class picker is still there
