@@ -5,7 +5,8 @@ from pathlib import Path
 import streamlit as st
 
 from cnn_core import warmup
-from ui import classroom, nav, presenting, streamlit_compat
+from cnn_core.i18n import _
+from ui import classroom, language, nav, presenting, streamlit_compat
 
 ICON = Path(__file__).parent / "ui" / "assets" / "icon.png"
 streamlit_compat.install()  # once per process: what this app changes in Streamlit, and a version check
@@ -13,16 +14,19 @@ warmup.start_in_background()  # once per process: TensorFlow ready before the fi
 # The icon is a file in the repository: a classroom offline still gets it (an emoji or material
 # icon as the favicon is fetched from the internet by the browser).
 # A projector link (?present=1) opens with the sidebar folded away.
-st.set_page_config(page_title="CNN classroom", page_icon=str(ICON), layout="wide",
+language.start()  # the link's or the browser's language, before the first word
+st.set_page_config(page_title=_("CNN classroom"), page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if presenting.asked_by_link() else "auto")
 presenting.start()
 
 page = st.navigation(nav.navigation())
 with st.sidebar:
+    language.switch()
     classroom.sidebar()
     presenting.toggle()
-    st.caption("A dashboard for learning convolutional neural networks with real training on "
-               "real data. Every number on screen says where it comes from.")
+    st.caption(_("A dashboard for learning convolutional neural networks with real training on "
+                 "real data. Every number on screen says where it comes from."))
+language.keep()
 presenting.keep()  # before the page: a page may end its run early (st.stop)
-st.session_state[classroom.PAGE_TITLE] = page.title
+classroom.showing(page)  # by its key: the teacher's dashboard says where, in the teacher's words
 page.run()

@@ -7,31 +7,28 @@
 A `UserError` is a `ValueError` (callers that catch ValueError keep working) whose text comes from
 `CATALOG` by id, with named parameters. The UI shows a UserError's text as is and replaces any
 other exception with a generic sentence, so a learner never reads a message from inside Keras or
-TensorFlow as if it were ours. A translation supplies other texts for the same ids (`render`'s
-`translate`); parameters may themselves be `Message`s (a layer's name, a plural count), rendered
-in the same language.
+TensorFlow as if it were ours. A message is rendered when it is shown, in the reader's language
+(cnn_core.i18n: the gettext catalogs under locales/); parameters may themselves be `Message`s (a
+layer's name, a plural count), rendered in the same language.
 
-Entries are `N_(...)` so that gettext tools (Babel) can extract them; a pair is a plural:
-(singular, plural), chosen by the parameter `n`.
+Entries are `N_(...)` so that gettext tools (Babel) can extract them; `Nn_(singular, plural)` is
+a plural entry, chosen by the parameter `n` with the language's plural rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-
-def N_(text):  # noqa: N802  (gettext's name for "mark for extraction, translate later")
-    return text
-
+from cnn_core import i18n
+from cnn_core.i18n import N_, Nn_
 
 CATALOG: dict[str, str | tuple[str, str]] = {
     # ---------------------------------------------------------------- generic
     "error.unexpected": N_("Something went wrong inside the app; it has been logged. Try again, or change a setting."),
-    "units.epochs": (N_("{n:,} epoch"), N_("{n:,} epochs")),
-    "units.batches": (N_("{n:,} batch"), N_("{n:,} batches")),
-    "units.runs": (N_("{n:,} run"), N_("{n:,} runs")),
-    "units.minutes": (N_("about {n:,} minute"), N_("about {n:,} minutes")),
+    "units.epochs": Nn_("{n:,} epoch", "{n:,} epochs"),
+    "units.batches": Nn_("{n:,} batch", "{n:,} batches"),
+    "units.runs": Nn_("{n:,} run", "{n:,} runs"),
+    "units.minutes": Nn_("about {n:,} minute", "about {n:,} minutes"),
     "units.seconds_about": N_("about {n:,} s"),
     # ---------------------------------------------------------------- the job panel
     "panel.queued": N_("Queued, position {position}: it starts by itself when the runs ahead of it have "
@@ -152,6 +149,7 @@ CATALOG: dict[str, str | tuple[str, str]] = {
     "exp.seeds": N_("Use from 1 to 10 seeds."),
     "exp.max": N_("Max pooling"),
     "exp.avg": N_("Average pooling"),
+    "exp.run": N_("{kind}, seed {seed}"),
     "exp.verdict_one_seed": N_("One seed only: the difference may be luck. Repeat with several seeds to see the "
                                "spread."),
     "exp.verdict_won": N_("{winner} won every seed ({a:.2%} against {b:.2%} on average)."),
@@ -223,12 +221,12 @@ CATALOG: dict[str, str | tuple[str, str]] = {
     "class.wrong_passphrase": N_("That passphrase is not the one this server was started with."),
     "class.link_code": N_("This link's class code cannot be used: {reason}"),
     # ---------------------------------------------------------------- links that restore a view
-    "link.bad_settings": (N_("This link has {n} setting this page cannot use ({settings}), so it stays as it was."),
-                          N_("This link has {n} settings this page cannot use ({settings}), so they stay as they "
-                             "were.")),
+    "link.bad_settings": Nn_("This link has {n} setting this page cannot use ({settings}), so it stays as it was.",
+                             "This link has {n} settings this page cannot use ({settings}), so they stay as they "
+                             "were."),
     "link.layers_unreadable": N_("Its layer stack cannot be read: it may have been cut off when it was copied."),
-    "ray.cluster": (N_("Trains on the Ray cluster at {address}: {n} run at a time, the rest wait in the queue."),
-                    N_("Trains on the Ray cluster at {address}: {n} runs at once, the rest wait in the queue.")),
+    "ray.cluster": Nn_("Trains on the Ray cluster at {address}: {n} run at a time, the rest wait in the queue.",
+                       "Trains on the Ray cluster at {address}: {n} runs at once, the rest wait in the queue."),
     "ray.unreachable": N_("The Ray cluster at {address} could not be reached when the app started, so training "
                           "runs on this computer; restart the app once the cluster is up to use it."),
     "ray.phase_worker": N_("Starting a worker on the cluster"),
@@ -290,15 +288,17 @@ class Message:
     id: str
     params: dict = field(default_factory=dict)
 
-    def render(self, translate: Callable[[str, str | tuple], str | tuple] | None = None) -> str:
-        """The text in English, or in the language `translate(id, english) -> text` gives."""
+    def render(self, language: str | None = None) -> str:
+        """The text in `language` (default: the current reader's, see cnn_core.i18n), parameters filled in."""
+        lang = language or i18n.language()
+        catalog = i18n.translation(lang)
         template = CATALOG[self.id]
-        if translate is not None:
-            template = translate(self.id, template)
-        if isinstance(template, tuple):  # (singular, plural): English-style choice by `n`
-            template = template[0] if self.params.get("n") == 1 else template[1]
-        params = {k: v.render(translate) if isinstance(v, Message) else v for k, v in self.params.items()}
-        return template.format(**params)
+        if isinstance(template, tuple):  # (singular, plural): the language's plural rule picks by `n`
+            text = catalog.ngettext(*template, self.params.get("n", 0))
+        else:
+            text = catalog.gettext(template)
+        params = {k: v.render(lang) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return text.format(**params)
 
     def __str__(self) -> str:
         return self.render()
