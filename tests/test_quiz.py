@@ -167,3 +167,22 @@ def test_page_unreadable_answer_is_not_counted():
     at.text_input(key=key).set_value("")
     at.button(key=f"{key}_check").click().run()
     assert at.warning and not at.session_state["quiz_answers"]
+
+
+@pytest.mark.parametrize("lang", ["ja", "ko"])
+def test_every_language_gets_the_same_quiz_and_records_the_same_answers(lang):
+    english = quiz.load_bank("en")
+    translated = quiz.load_bank(lang)  # same ids, order, kinds, answers; only the words differ
+    assert [(q.id, q.kind, q.answer, q.topic, q.page, len(q.choices)) for q in translated] == [
+        (q.id, q.kind, q.answer, q.topic, q.page, len(q.choices)) for q in english]
+    assert [q.prompt for q in translated] != [q.prompt for q in english]
+    code = quiz.parse_code("4242-all")
+    en, there = quiz.make_quiz(code, language="en"), quiz.make_quiz(code, language=lang)
+    assert [(q.id, q.answer, q.keys) for q in there] == [(q.id, q.answer, q.keys) for q in en]
+    for a, b in zip(en, there, strict=True):
+        if a.kind in ("single", "multiple"):
+            given = a.keys[0] if a.kind == "single" else list(a.keys[:2])
+            assert quiz.grade(b, given).recorded == quiz.grade(a, given).recorded  # the class records English words
+            assert quiz.answer_words(b, quiz.grade(a, given).recorded) == quiz.grade(b, given).given
+    assert quiz.bank_question(english[0].id, lang).prompt == translated[0].prompt  # the dashboard's words, by id
+    assert quiz.bank_question(next(q.id for q in en if q.generated), lang) is None
