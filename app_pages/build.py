@@ -3,22 +3,24 @@
 import pandas as pd
 import streamlit as st
 
-from cnn_core import data
+from cnn_core import data, i18n
 from cnn_core import layers as registry
 from cnn_core import spec as spec_mod
+from cnn_core.i18n import _, ngettext
 from cnn_core.messages import UserError
 from ui import layer_widgets, presenting, state, view_links
 
-st.title("Build a CNN")
-st.caption(
+st.title(_("Build a CNN"))
+st.caption(_(
     "Stack layers and watch every output shape and parameter count change. The table is worked "
     "out with the same rules Keras uses (the tests check it against Keras itself)."
-)
+))
 
 def preset_ui() -> None:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    name = c1.selectbox("Start from a preset", list(spec_mod.PRESETS), key="build_preset")
-    if c2.button("Load preset", key="build_load", width="stretch"):
+    name = c1.selectbox(_("Start from a preset"), list(spec_mod.PRESETS), key="build_preset",
+                        format_func=i18n.now())  # the options stay the presets' English names
+    if c2.button(_("Load preset"), key="build_load", width="stretch"):
         state.set_layers(spec_mod.PRESETS[name])
 
 
@@ -39,22 +41,24 @@ def layer_row_ui(i: int, layer: dict, n_layers: int) -> None:
     cols = st.columns([1.3] + [1] * layer_widgets.MAX_FIELDS + [0.45, 0.45, 0.45], vertical_alignment="bottom")
     cols[0].markdown(f"**{i + 1}. {layer['type'].replace('_', ' ')}**")
     layer_widgets.settings_ui(cols[1:-3], layer, k)
-    cols[-3].button("↑", key=f"{k}_up", on_click=_move, args=(i, -1), disabled=i == 0, help="Move up")
-    cols[-2].button("↓", key=f"{k}_down", on_click=_move, args=(i, 1), disabled=i == n_layers - 1, help="Move down")
-    cols[-1].button("✕", key=f"{k}_remove", on_click=_remove, args=(i,), help="Remove this layer")
+    cols[-3].button("↑", key=f"{k}_up", on_click=_move, args=(i, -1), disabled=i == 0, help=_("Move up"))
+    cols[-2].button("↓", key=f"{k}_down", on_click=_move, args=(i, 1), disabled=i == n_layers - 1,
+                    help=_("Move down"))
+    cols[-1].button("✕", key=f"{k}_remove", on_click=_remove, args=(i,), help=_("Remove this layer"))
 
 
 def add_layer_ui() -> None:
     layers = state.layers()
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    t = c1.selectbox("Add a layer at the end", registry.addable(), key="build_add_type",
-                     format_func=layer_widgets.kind_title)
+    titles = {kind: layer_widgets.kind_title(kind) for kind in registry.addable()}  # in this run's language
+    t = c1.selectbox(_("Add a layer at the end"), list(titles), key="build_add_type", format_func=titles.get)
     full = len(layers) >= spec_mod.MAX_LAYERS
-    if c2.button("Add layer", key="build_add", disabled=full, width="stretch"):
+    if c2.button(_("Add layer"), key="build_add", disabled=full, width="stretch"):
         layers.append(state.with_ids([{"type": t}])[0])
         st.rerun()
     if full:
-        st.info(f"The builder holds at most {spec_mod.MAX_LAYERS} layers.")
+        st.info(ngettext("The builder holds at most {n} layer.", "The builder holds at most {n} layers.",
+                         spec_mod.MAX_LAYERS).format(n=spec_mod.MAX_LAYERS))
 
 
 # The view a link restores: the dataset and the whole stack (?dataset=mnist&layers=eNrN...). The
@@ -67,68 +71,86 @@ LINK = [
 ]
 view_links.restore(LINK)
 
-with presenting.controls("The layers"):
+with presenting.controls(_("The layers")):
     name = state.dataset_ui("build_dataset")
     input_shape, num_classes = data.INPUT_SHAPES[name], len(data.CLASS_NAMES[name])
     preset_ui()
 
-    st.subheader("Layers")
-    st.caption(f"Input: {' x '.join(map(str, input_shape))}. A softmax Dense({num_classes}) classifier "
-               "is added at the end (with a Flatten first when the last layer is still an image). The address "
-               "bar holds this stack: share it, and others open the same network.")
+    st.subheader(_("Layers"))
+    st.caption(_("Input: {shape}. A softmax Dense({classes}) classifier is added at the end (with a Flatten first "
+                 "when the last layer is still an image). The address bar holds this stack: share it, and others "
+                 "open the same network.").format(shape=" x ".join(map(str, input_shape)), classes=num_classes))
     layers = state.layers()
     for i, layer in enumerate(layers):
         layer_row_ui(i, layer, len(layers))
     if not layers:
-        st.info("The stack is empty: the model is just Flatten + the classifier. Add a layer below.")
+        st.info(_("The stack is empty: the model is just Flatten + the classifier. Add a layer below."))
     add_layer_ui()
 view_links.keep(LINK)
 
+
+
+def worked_out(spec: list[dict], input_shape: tuple, num_classes: int) -> tuple:
+    """The layer table's rows, the weight-sharing comparison and the exported code (UserError if impossible)."""
+    return (spec_mod.infer(spec, input_shape, num_classes), spec_mod.weight_sharing(spec, input_shape, num_classes),
+            spec_mod.to_keras_code(spec, input_shape, num_classes))
+
+
 spec = state.current_spec()
 try:
-    rows = spec_mod.infer(spec, input_shape, num_classes)
-    sharing = spec_mod.weight_sharing(spec, input_shape, num_classes)
-    code = spec_mod.to_keras_code(spec, input_shape, num_classes)
-    st.session_state["build_last_valid"] = (rows, sharing, code)
+    rows, sharing, code = worked_out(spec, input_shape, num_classes)
+    # The stack, not its rows: they are worked out again, in the language of whoever reads them now.
+    st.session_state["build_last_valid"] = (spec, input_shape, num_classes)
     valid = True
 except UserError as err:
     st.error(str(err))
     valid = False
 
-COUNT = st.column_config.NumberColumn(format="localized")
+
+def count_column(label: str):
+    return st.column_config.NumberColumn(label, format="localized")
+
+
 if "build_last_valid" in st.session_state:
-    rows, sharing, code = st.session_state["build_last_valid"]
-    st.subheader("Layer table" if valid else "Layer table (the last valid architecture)")
+    if not valid:
+        rows, sharing, code = worked_out(*st.session_state["build_last_valid"])
+    st.subheader(_("Layer table") if valid else _("Layer table (the last valid architecture)"))
     table = pd.DataFrame([{
         "#": r.index, "layer": r.label, "Keras layer": r.keras_class,
         "output shape": " x ".join(map(str, r.output_shape)), "parameters": r.params,
         "trainable": r.trainable, "non-trainable": r.params - r.trainable, "formula": r.formula,
     } for r in rows])
-    st.dataframe(table, hide_index=True, width="stretch", key="build_table",
-                 column_config={"parameters": COUNT, "trainable": COUNT, "non-trainable": COUNT})
+    st.dataframe(table, hide_index=True, width="stretch", key="build_table", column_config={
+        "layer": st.column_config.Column(_("layer")), "Keras layer": st.column_config.Column(_("Keras layer")),
+        "output shape": st.column_config.Column(_("output shape")), "parameters": count_column(_("parameters")),
+        "trainable": count_column(_("trainable")), "non-trainable": count_column(_("non-trainable")),
+        "formula": st.column_config.Column(_("formula"))})
     if any(r.part for r in rows):
-        st.caption("A residual block is several Keras layers: 5.1, 5.2, ... are the layers inside block 5, "
-                   "its shortcut (a 1x1 projection when the shape changes) and the addition F(x) + x.")
+        st.caption(_("A residual block is several Keras layers: 5.1, 5.2, ... are the layers inside block 5, "
+                     "its shortcut (a 1x1 projection when the shape changes) and the addition F(x) + x."))
     total = sum(r.params for r in rows)
     trainable = sum(r.trainable for r in rows)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Total parameters", f"{total:,}")
-    c2.metric("Trainable", f"{trainable:,}")
-    c3.metric("Non-trainable", f"{total - trainable:,}")
+    c1.metric(_("Total parameters"), f"{total:,}")
+    c2.metric(_("Trainable"), f"{trainable:,}")
+    c3.metric(_("Non-trainable"), f"{total - trainable:,}")
 
-    st.subheader("Weight sharing")
+    st.subheader(_("Weight sharing"))
     if sharing:
-        st.caption("A conv layer reuses one small filter at every position. A Dense layer "
-                   "connecting the same input to the same output needs a weight per pair:")
-        st.dataframe(pd.DataFrame(sharing), hide_index=True, width="stretch",
-                     column_config={"conv parameters": COUNT, "dense parameters for the same sizes": COUNT})
+        st.caption(_("A conv layer reuses one small filter at every position. A Dense layer "
+                     "connecting the same input to the same output needs a weight per pair:"))
+        st.dataframe(pd.DataFrame(sharing), hide_index=True, width="stretch", column_config={
+            "layer": st.column_config.Column(_("layer")), "input": st.column_config.Column(_("input")),
+            "output": st.column_config.Column(_("output")), "conv parameters": count_column(_("conv parameters")),
+            "dense parameters for the same sizes": count_column(_("dense parameters for the same sizes")),
+            "dense / conv": st.column_config.NumberColumn(_("dense / conv"))})
     else:
-        st.caption("Add a conv layer to compare it against a Dense layer of the same sizes.")
+        st.caption(_("Add a conv layer to compare it against a Dense layer of the same sizes."))
 
-    with st.expander("Export as Keras code"):
+    with st.expander(_("Export as Keras code")):
         if not valid:
-            st.warning("The current stack cannot be built (see the message above): this is the code of the "
-                       "last valid one. Fix the stack to export it.")
+            st.warning(_("The current stack cannot be built (see the message above): this is the code of the "
+                         "last valid one. Fix the stack to export it."))
         st.code(code, language="python")
-        st.download_button("Download model.py", code, "model.py", "text/x-python", key="build_download",
+        st.download_button(_("Download model.py"), code, "model.py", "text/x-python", key="build_download",
                            disabled=not valid)

@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from cnn_core import arithmetic as ar
-from cnn_core import conv
+from cnn_core import conv, i18n
+from cnn_core.i18n import _
 from cnn_core.messages import UserError
 from ui import lab, presenting, view_links
 
-st.title("Convolution lab")
-st.caption("A filter is a small grid of weights. At each position it multiplies the pixels under "
-           "it and adds the products: that sum is one pixel of the feature map.")
+st.title(_("Convolution lab"))
+st.caption(_("A filter is a small grid of weights. At each position it multiplies the pixels under "
+             "it and adds the products: that sum is one pixel of the feature map."))
 
 # The view a link restores (?input=mnist&image=7&k=5&stride=2&padding=same&filter=...&pos=12):
 # the teacher's link opens the same picture for every learner.
@@ -32,12 +33,12 @@ view_links.restore(LINK)
 with presenting.controls():
     picked = lab.image_picker("conv")  # None (with a sentence) until there is an input
     c1, c2, c3, c4 = st.columns(4)
-    k = c1.slider("Kernel size", 1, 7, key="conv_k")
-    stride = c2.slider("Stride", 1, 4, key="conv_stride")
-    padding = c3.radio("Padding", ["valid", "same"], horizontal=True, key="conv_padding")
-    kind = c4.selectbox("Filter", conv.FILTERS, key="conv_filter")
+    k = c1.slider(_("Kernel size"), 1, 7, key="conv_k")
+    stride = c2.slider(_("Stride"), 1, 4, key="conv_stride")
+    padding = c3.radio(_("Padding"), ["valid", "same"], horizontal=True, key="conv_padding")  # Keras' own words
+    kind = c4.selectbox(_("Filter"), conv.FILTERS, key="conv_filter", format_func=i18n.labels_in_this_language(conv.FILTER_LABELS))
 if picked is not None:
-    st.caption(f"Input: {picked[1]}.")
+    st.caption(_("Input: {description}.").format(description=picked[1]))
 if kind == "custom":
     start = conv.preset_filter("horizontal edge", k)
     edited = st.data_editor(pd.DataFrame(start), key=f"conv_custom_{k}", width="content")
@@ -45,14 +46,14 @@ if kind == "custom":
 else:
     kernel = conv.preset_filter(kind, k, seed=st.session_state["conv_seed"])
     if kind == "random":
-        st.button("New random filter", key="conv_reroll",
+        st.button(_("New random filter"), key="conv_reroll",
                   on_click=lambda: st.session_state.update(conv_seed=st.session_state["conv_seed"] + 1))
 
 
 def play_ui() -> bool:
     """Play steps the window through every position (and round again) until it is switched off.
     It lives outside the window view: switching it reruns the page, which sets the view's pace."""
-    return st.toggle("Play", key="conv_play", help="Step through the positions automatically")
+    return st.toggle(_("Play"), key="conv_play", help=_("Step through the positions automatically"))
 
 
 def output_size_ui(h: int) -> int | None:
@@ -61,10 +62,12 @@ def output_size_ui(h: int) -> int | None:
     except UserError as err:
         st.error(str(err))
         return None
-    st.subheader(f"Output size: {h}x{h} -> {out_n}x{out_n}")
-    st.markdown(f"`{ar.conv_output_formula(h, k, stride, padding)}`"
-                + ("  (with `same`, Keras pads just enough zeros for ceil(n / stride) windows)" if padding == "same"
-                   else "  (with `valid` there is no padding: the window must fit inside the image)"))
+    st.subheader(_("Output size: {h}x{h} -> {n}x{n}").format(h=h, n=out_n))
+    if padding == "same":
+        explained = _("`{formula}`  (with `same`, Keras pads just enough zeros for ceil(n / stride) windows)")
+    else:
+        explained = _("`{formula}`  (with `valid` there is no padding: the window must fit inside the image)")
+    st.markdown(explained.format(formula=ar.conv_output_formula(h, k, stride, padding)))
     return out_n
 
 
@@ -77,9 +80,9 @@ def window_view(image, fmap, out_n: int) -> None:
     if st.session_state.get("conv_play"):
         _step(1, n_pos)  # the next position at every tick, round to the first after the last
     b1, b2, b4 = st.columns([1, 1, 8], vertical_alignment="bottom")
-    b1.button("◀", key="conv_prev", on_click=_step, args=(-1, n_pos), help="Previous position")
-    b2.button("▶", key="conv_next", on_click=_step, args=(1, n_pos), help="Next position")
-    pos = b4.slider("Output position (row by row)", 0, max(n_pos - 1, 1), key="conv_pos", disabled=n_pos == 1)
+    b1.button("◀", key="conv_prev", on_click=_step, args=(-1, n_pos), help=_("Previous position"))
+    b2.button("▶", key="conv_next", on_click=_step, args=(1, n_pos), help=_("Next position"))
+    pos = b4.slider(_("Output position (row by row)"), 0, max(n_pos - 1, 1), key="conv_pos", disabled=n_pos == 1)
     if not st.session_state.get("conv_play"):
         view_links.keep([POSITION])  # ◀ ▶ rerun only this fragment: the link follows the position (not while playing)
     r, c = divmod(pos, out_n)
@@ -87,31 +90,33 @@ def window_view(image, fmap, out_n: int) -> None:
     win, r0, c0 = conv.window(image, k, stride, padding, r, c)
     top = conv.padding_amounts(h, h, k, stride, padding)[0]
     left, right = st.columns(2)
-    left.plotly_chart(lab.heatmap(padded[..., 0], "input" + (" with its zero padding" if top else ""),
-                                  box=(r0, c0, k), pad=top, zmin=0, zmax=1), key="conv_in")
-    right.plotly_chart(lab.heatmap(fmap[..., 0], "feature map", box=(r, c, 1), colorscale="RdBu_r"), key="conv_out")
+    input_title = _("input with its zero padding") if top else _("input")
+    left.plotly_chart(lab.heatmap(padded[..., 0], input_title, box=(r0, c0, k), pad=top, zmin=0, zmax=1), key="conv_in")
+    right.plotly_chart(lab.heatmap(fmap[..., 0], _("feature map"), box=(r, c, 1), colorscale="RdBu_r"), key="conv_out")
     products = win[..., 0] * kernel
-    st.markdown(f"**Position ({r}, {c})**: the window starts at padded pixel ({r0}, {c0}).")
+    st.markdown(_("**Position ({r}, {c})**: the window starts at padded pixel ({r0}, {c0}).").format(
+        r=r, c=c, r0=r0, c0=c0))
     cells = pd.DataFrame([[f"{win[i, j, 0]:.2f} × {kernel[i, j]:+.2f} = {products[i, j]:+.3f}" for j in range(k)]
                           for i in range(k)])
     st.dataframe(cells, hide_index=True, key="conv_products")
-    st.markdown(f"Sum of the products = **{products.sum():+.3f}** = feature map ({r}, {c}): `{fmap[r, c, 0]:+.3f}`")
+    st.markdown(_("Sum of the products = **{total:+.3f}** = feature map ({r}, {c}): `{value:+.3f}`").format(
+        total=products.sum(), r=r, c=c, value=fmap[r, c, 0]))
 
 
 def coverage_ui(h: int) -> None:
-    st.subheader("Why pad? Windows per pixel")
+    st.subheader(_("Why pad? Windows per pixel"))
     rows = []
     for pad_kind in ("valid", "same"):
         try:
             cov = conv.coverage(h, k, stride, pad_kind)
         except UserError:
             continue
-        rows.append({"padding": pad_kind, "corner pixel": int(cov[0, 0]), "edge middle": int(cov[0, h // 2]),
-                     "centre pixel": int(cov[h // 2, h // 2]),
-                     "output size": ar.conv_output_size(h, k, stride, pad_kind)})
+        rows.append({_("padding"): pad_kind, _("corner pixel"): int(cov[0, 0]), _("edge middle"): int(cov[0, h // 2]),
+                     _("centre pixel"): int(cov[h // 2, h // 2]),
+                     _("output size"): ar.conv_output_size(h, k, stride, pad_kind)})
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="conv_coverage")
-    st.caption("Without padding a corner pixel falls in one window while a centre pixel falls in up to "
-               "k x k windows; `same` padding lets the edges take part as often as the centre, and keeps the size.")
+    st.caption(_("Without padding a corner pixel falls in one window while a centre pixel falls in up to "
+                 "k x k windows; `same` padding lets the edges take part as often as the centre, and keeps the size."))
 
 
 def image_sections(image: np.ndarray) -> None:
@@ -130,7 +135,7 @@ def image_sections(image: np.ndarray) -> None:
 if picked is not None:
     image_sections(picked[0])
 
-st.subheader("Channels and filters: weight sharing")
+st.subheader(_("Channels and filters: weight sharing"))
 
 
 def lecture_example() -> None:
@@ -140,20 +145,23 @@ def lecture_example() -> None:
 # Defaults as the widgets' own values (not written into session state), and this section is drawn
 # whatever the input: the inputs and the sentence below them always show the same numbers.
 d1, d2, d3, d4, d5 = st.columns([1, 1, 1, 1, 1.3], vertical_alignment="bottom")
-hh = d1.number_input("Input size", 1, 512, 28, key="conv_ch_h")
-cin = d2.number_input("Input channels", 1, 512, 1, key="conv_ch_c")
-nf = d3.number_input("Filters", 1, 1024, 16, key="conv_ch_n")
-kk = d4.number_input("Kernel", 1, 11, 3, key="conv_ch_k")
-d5.button("The lecture's example", key="conv_lecture", on_click=lecture_example)
+hh = d1.number_input(_("Input size"), 1, 512, 28, key="conv_ch_h")
+cin = d2.number_input(_("Input channels"), 1, 512, 1, key="conv_ch_c")
+nf = d3.number_input(_("Filters"), 1, 1024, 16, key="conv_ch_n")
+kk = d4.number_input(_("Kernel"), 1, 11, 3, key="conv_ch_k")
+d5.button(_("The lecture's example"), key="conv_lecture", on_click=lecture_example)
 try:
     o = ar.conv_output_size(hh, kk)
     weights = ar.conv_params(kk, cin, nf)
     dense = ar.dense_params(hh * hh * cin, o * o * nf)
-    st.markdown(f"({hh},{hh},{cin}) through {nf} filters of {kk}x{kk} gives **({o},{o},{nf})**.  \n"
-                f"Conv weights: `({kk}*{kk}*{cin})*{nf} + {nf} = {weights:,}` — each filter spans all {cin} "
-                f"input channels and is reused at all {o * o:,} positions.  \n"
-                f"A Dense layer between the same sizes: `{hh * hh * cin:,} * {o * o * nf:,} + {o * o * nf:,} = "
-                f"{dense:,}` weights, **{dense / weights:,.0f}x** more.")
+    shapes = _("({h},{h},{c}) through {n} filters of {k}x{k} gives **({o},{o},{n})**.")
+    sharing = _("Conv weights: `({k}*{k}*{c})*{n} + {n} = {weights:,}` — each filter spans all {c} input channels "
+                "and is reused at all {positions:,} positions.")
+    versus_dense = _("A Dense layer between the same sizes: `{inputs:,} * {outputs:,} + {outputs:,} = {dense:,}` "
+                     "weights, **{ratio:,.0f}x** more.")
+    numbers = {"h": hh, "c": cin, "n": nf, "k": kk, "o": o, "weights": weights, "positions": o * o,
+               "inputs": hh * hh * cin, "outputs": o * o * nf, "dense": dense, "ratio": dense / weights}
+    st.markdown("  \n".join(line.format(**numbers) for line in (shapes, sharing, versus_dense)))
 except UserError as err:
     st.error(str(err))
 

@@ -116,7 +116,7 @@ class ActivityRow(Base):
     __tablename__ = "activity"
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True)
     doing: Mapped[str | None] = mapped_column(String(16))  # one of DOINGS, or None: nothing
-    page: Mapped[str] = mapped_column(String(80), default="")  # where, e.g. "Train"
+    page: Mapped[str] = mapped_column(String(80), default="")  # where, by its key in ui.nav.PAGES, e.g. "train"
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when `doing` began
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when it was last said to be so
 

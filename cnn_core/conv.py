@@ -14,6 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cnn_core import arithmetic as ar
+from cnn_core.i18n import N_
 from cnn_core.messages import UserError
 
 
@@ -117,6 +118,10 @@ def preset_filter(name: str, k: int, seed: int = 0) -> np.ndarray:
 
 
 FILTERS = ("horizontal edge", "vertical edge", "blur", "sharpen", "identity", "random", "custom")
+# What the filter picker shows, in the reader's language (`_(FILTER_LABELS[f])`); the names above
+# are the values the page keeps and its link carries (`?filter=blur`), the same in every language.
+FILTER_LABELS = {"horizontal edge": N_("horizontal edge"), "vertical edge": N_("vertical edge"), "blur": N_("blur"),
+                 "sharpen": N_("sharpen"), "identity": N_("identity"), "random": N_("random"), "custom": N_("custom")}
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cnn_core.i18n import N_
 from cnn_core.messages import UserError, msg
 
 ASSETS = Path(__file__).parent / "assets"
@@ -33,10 +34,13 @@ DATASETS_ENV = "CNN_DATASETS_DIR"
 CACHE_ENV = "CNN_CACHE_DIR"
 NAMES = ("mnist", "cifar10")
 SOURCES = ("auto", "sample", "full")
+SOURCE_LABELS = {"auto": N_("auto"), "sample": N_("sample"), "full": N_("full")}  # as shown (`_()` there)
+# English, as data (labels, keys, records); CIFAR-10's are marked and translated where they are shown
+# (ui.charts.class_labels).
 CLASS_NAMES = {
     "mnist": [str(d) for d in range(10)],
-    "cifar10": ["airplane", "automobile", "bird", "cat", "deer",
-                "dog", "frog", "horse", "ship", "truck"],
+    "cifar10": [N_("airplane"), N_("automobile"), N_("bird"), N_("cat"), N_("deer"),
+                N_("dog"), N_("frog"), N_("horse"), N_("ship"), N_("truck")],
 }
 INPUT_SHAPES = {"mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
 TITLES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}

@@ -17,10 +17,17 @@ import numpy as np
 import pandas as pd
 
 from cnn_core import runner, training
+from cnn_core.i18n import N_
 from cnn_core.jobs import Job, JobGroup
 from cnn_core.messages import UserError, msg
 
 KINDS = ("max", "avg")
+# The tables' columns as a page titles them (`_(COLUMNS[name])`); the frames keep these English names.
+COLUMNS = {"pooling": N_("pooling"), "seed": N_("seed"), "state": N_("state"), "runs": N_("runs"),
+           "test accuracy": N_("test accuracy"), "test accuracy (mean)": N_("test accuracy (mean)"),
+           "lowest": N_("lowest"), "highest": N_("highest"), "test loss": N_("test loss"),
+           "test loss (mean)": N_("test loss (mean)"), "parameters": N_("parameters"),
+           "seconds per epoch": N_("seconds per epoch")}
 
 
 def with_pooling(spec: list[dict], kind: str) -> list[dict]:
@@ -42,7 +49,7 @@ class PoolingExperiment(JobGroup):
         self.spec, self.config, self.seeds = spec, config.validate(), seeds
         super().__init__({
             (kind, seed): Job(runner.TrainRequest(with_pooling(spec, kind), dataclasses.replace(config, seed=seed)),
-                              label=f"{kind}, seed {seed}", owner_alive=owner_alive)
+                              label=msg("exp.run", kind=msg(f"exp.{kind}"), seed=seed), owner_alive=owner_alive)
             for seed in seeds for kind in KINDS
         })
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from cnn_core import conv
 from cnn_core import data as data_mod
+from cnn_core.i18n import ngettext
 from cnn_core.messages import Message, UserError, msg
 
 TOP_K = 9
@@ -44,8 +45,9 @@ class LayerView:
 
     @property
     def details(self) -> str:
-        """'Conv2D · 13 x 13 x 32 · 544 parameters'."""
-        return f"{self.kind} · {' x '.join(map(str, self.shape))} · {self.params:,} parameters"
+        """'Conv2D · 13 x 13 x 32 · 544 parameters' (in the reader's language)."""
+        text = ngettext("{kind} · {shape} · {n:,} parameter", "{kind} · {shape} · {n:,} parameters", self.params)
+        return text.format(kind=self.kind, shape=" x ".join(map(str, self.shape)), n=self.params)
 
     def first_channels(self, limit: int | None):
         """The first `limit` channels' maps (all when None) and the caption that says so."""

@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass
 
 from cnn_core import layers as registry
+from cnn_core.i18n import N_
 from cnn_core.layers import LayerKind, LayerRow, prod, shape_text
 from cnn_core.layers.common import ACTIVATIONS  # noqa: F401  (re-exported for pages and tests)
 from cnn_core.messages import UserError, layer_ref, msg
@@ -37,8 +38,9 @@ def _resnet20() -> list[dict]:
     return spec + [{"type": "global_pool", "kind": "avg"}]
 
 
+# The names are the builder's options and the tests' handles; marked, and shown as `_(name)`.
 PRESETS = {
-    "Keras MNIST convnet": [
+    N_("Keras MNIST convnet"): [
         {"type": "conv", "filters": 32, "kernel": 3},
         {"type": "pool", "kind": "max", "size": 2},
         {"type": "conv", "filters": 64, "kernel": 3},
@@ -46,7 +48,7 @@ PRESETS = {
         {"type": "flatten"},
         {"type": "dropout", "rate": 0.5},
     ],
-    "LeNet-5-like": [
+    N_("LeNet-5-like"): [
         {"type": "conv", "filters": 6, "kernel": 5, "padding": "same", "activation": "tanh"},
         {"type": "pool", "kind": "avg", "size": 2},
         {"type": "conv", "filters": 16, "kernel": 5, "activation": "tanh"},
@@ -55,13 +57,13 @@ PRESETS = {
         {"type": "dense", "units": 120, "activation": "tanh"},
         {"type": "dense", "units": 84, "activation": "tanh"},
     ],
-    "ResNet-20 (as on Transfer learning)": _resnet20(),
-    "Tiny": [
+    N_("ResNet-20 (as on Transfer learning)"): _resnet20(),
+    N_("Tiny"): [
         {"type": "conv", "filters": 8, "kernel": 3},
         {"type": "pool", "kind": "max", "size": 2},
         {"type": "flatten"},
     ],
-    "Empty": [],
+    N_("Empty"): [],
 }
 
 

@@ -18,11 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnn_core import data as data_mod
+from cnn_core.i18n import N_
 from cnn_core.messages import UserError
 from cnn_core.pipeline import make_dataset
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 SCHEDULES = ("constant", "warmup_cosine", "one_cycle")
+SCHEDULE_LABELS = {"constant": N_("constant"), "warmup_cosine": N_("warm-up, then cosine"),
+                   "one_cycle": N_("one-cycle")}  # as a learner reads them (`_()` where shown)
 WATCH_EVERY_S = 2.0  # the live view's pace: filters change visibly within a few seconds of training
 BN_BATCHES = 8  # batches of training images (of 256) that re-estimate batch norm's statistics: 2,048 images
 

@@ -9,6 +9,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cnn_core import i18n
+from cnn_core.i18n import N_, _
+
 
 def smooth(values: list, weight: float = 0.9) -> list:
     """Exponential moving average, bias-corrected (as TensorBoard draws it)."""
@@ -22,21 +25,22 @@ def smooth(values: list, weight: float = 0.9) -> list:
 # The live charts are redrawn once a second per training tab. Building them through plotly's
 # validators (make_subplots, update_layout) took 20-45 ms a time, a third of the server's script
 # time with a class training; the layouts below are validated once and the traces are plain
-# dicts, so a redraw takes 2-3 ms (tests/test_charts.py checks they still validate).
+# dicts, so a redraw takes 2-3 ms (tests/test_charts.py checks they still validate). A layout holds
+# titles, so there is one per language: call them with `i18n.language()`, the language `_` reads.
 
 @functools.cache
-def _training_layout() -> dict:
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
-    fig.update_xaxes(title_text="batch")
+def _training_layout(language: str) -> dict:
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("loss"), _("accuracy")))
+    fig.update_xaxes(title_text=_("batch"))
     fig.update_layout(height=330, margin={"t": 30, "b": 10, "l": 10, "r": 10},
                       legend={"orientation": "h", "y": -0.25})
     return fig.to_plotly_json()["layout"]
 
 
 @functools.cache
-def _runs_layout() -> dict:
+def _runs_layout(language: str) -> dict:
     fig = go.Figure()
-    fig.update_layout(height=340, xaxis_title="batch", yaxis_title="training loss (smoothed)",
+    fig.update_layout(height=340, xaxis_title=_("batch"), yaxis_title=_("training loss (smoothed)"),
                       margin={"t": 30, "b": 10, "l": 10, "r": 10},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0})
     return fig.to_plotly_json()["layout"]
@@ -46,27 +50,39 @@ def _line(x, y, name: str, **style) -> dict:
     return {"type": "scatter", "x": list(x), "y": list(y), "mode": "lines", "name": name, **style}
 
 
+# The training chart's legend: (per batch, smoothed, validation) for each of its two plots.
+CURVE_NAMES = {
+    "loss": (N_("train loss (batch)"), N_("train loss (smoothed)"), N_("validation loss")),
+    "accuracy": (N_("train accuracy (batch)"), N_("train accuracy (smoothed)"), N_("validation accuracy")),
+}
+
+
 def training_figure(snap) -> go.Figure:
     """Loss and accuracy per batch (raw and smoothed) with validation points per epoch."""
     traces = []
-    for axis, raw, val, name in (("", snap.loss, snap.val_loss, "loss"), ("2", snap.accuracy, snap.val_accuracy,
-                                                                        "accuracy")):
+    for axis, raw, val, curve in (("", snap.loss, snap.val_loss, "loss"), ("2", snap.accuracy, snap.val_accuracy,
+                                                                         "accuracy")):
+        per_batch, smoothed, validation = CURVE_NAMES[curve]
         where = {"xaxis": f"x{axis}", "yaxis": f"y{axis}", "showlegend": axis == ""}
-        traces.append(_line(snap.steps, raw, f"train {name} (batch)",
-                            line={"width": 1, "color": "rgba(31,119,180,0.3)"}, **where))
-        traces.append(_line(snap.steps, smooth(raw), f"train {name} (smoothed)", line={"width": 2, "color": "#1f77b4"},
+        traces.append(_line(snap.steps, raw, _(per_batch), line={"width": 1, "color": "rgba(31,119,180,0.3)"},
                             **where))
+        traces.append(_line(snap.steps, smooth(raw), _(smoothed), line={"width": 2, "color": "#1f77b4"}, **where))
         if val:
-            traces.append(_line(snap.val_steps, val, f"validation {name}", marker={"size": 9, "color": "#d62728"},
+            traces.append(_line(snap.val_steps, val, _(validation), marker={"size": 9, "color": "#d62728"},
                                 **{**where, "mode": "markers+lines"}))
-    return go.Figure({"data": traces, "layout": _training_layout()}, _validate=False)
+    return go.Figure({"data": traces, "layout": _training_layout(i18n.language())}, _validate=False)
 
 
 def runs_figure(runs: list[tuple[str, object]]) -> go.Figure:
     """Smoothed training loss of several runs, overlaid (the legend below the plot, where the
     toolbar cannot cover it)."""
     traces = [_line(snap.steps, smooth(snap.loss), str(name)) for name, snap in runs]
-    return go.Figure({"data": traces, "layout": _runs_layout()}, _validate=False)
+    return go.Figure({"data": traces, "layout": _runs_layout(i18n.language())}, _validate=False)
+
+
+def class_labels(class_names: list) -> list[str]:
+    """Class names as the reader reads them: CIFAR-10's (marked in cnn_core.data) translated, digits as they are."""
+    return [_(str(name)) for name in class_names]
 
 
 def class_axis(class_names: list) -> dict:
@@ -75,19 +91,23 @@ def class_axis(class_names: list) -> dict:
     return {"type": "category", "tickmode": "array", "tickvals": list(class_names), "ticktext": list(class_names)}
 
 
-def confusion_figure(cm: np.ndarray, class_names: list) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=cm, x=class_names, y=class_names, colorscale="Blues",
-                               text=cm, texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
-    fig.update_layout(height=420, xaxis={**class_axis(class_names), "title": "predicted"},
-                      yaxis={**class_axis(class_names), "title": "true", "autorange": "reversed"},
+def confusion_figure(cm: np.ndarray, names: list) -> go.Figure:
+    """Counts of (true, predicted) classes; `names` as shown (`class_labels`: translated)."""
+    # %{y}, %{x} and %{z} are plotly's: the true class, the predicted class and the count.
+    hover = _("true %{y}, predicted %{x}: %{z}") + "<extra></extra>"
+    fig = go.Figure(go.Heatmap(z=cm, x=names, y=names, colorscale="Blues", text=cm, texttemplate="%{text}",
+                               hovertemplate=hover))
+    fig.update_layout(height=420, xaxis={**class_axis(names), "title": _("predicted")},
+                      yaxis={**class_axis(names), "title": _("true"), "autorange": "reversed"},
                       margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return fig
 
 
-def probabilities_figure(probs: np.ndarray, class_names: list) -> go.Figure:
-    fig = go.Figure(go.Bar(x=class_names, y=probs, marker_color=["#d62728" if i == probs.argmax() else "#1f77b4"
-                                                                 for i in range(len(probs))]))
-    fig.update_layout(height=250, xaxis=class_axis(class_names), yaxis_range=[0, 1], yaxis_title="probability",
+def probabilities_figure(probs: np.ndarray, names: list) -> go.Figure:
+    """One bar per class, the most likely in red; `names` as shown (`class_labels`: translated)."""
+    fig = go.Figure(go.Bar(x=names, y=probs, marker_color=["#d62728" if i == probs.argmax() else "#1f77b4"
+                                                           for i in range(len(probs))]))
+    fig.update_layout(height=250, xaxis=class_axis(names), yaxis_range=[0, 1], yaxis_title=_("probability"),
                       margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return fig
 
@@ -95,7 +115,8 @@ def probabilities_figure(probs: np.ndarray, class_names: list) -> go.Figure:
 def values_figure(values: np.ndarray) -> go.Figure:
     """A dense layer's outputs for one input, one bar per unit."""
     fig = go.Figure(go.Bar(x=np.arange(1, len(values) + 1), y=values, marker_color="#1f77b4"))
-    fig.update_layout(height=160, xaxis_title="unit", yaxis_title="value", margin={"t": 10, "b": 10, "l": 10, "r": 10})
+    fig.update_layout(height=160, xaxis_title=_("unit"), yaxis_title=_("value"),
+                      margin={"t": 10, "b": 10, "l": 10, "r": 10})
     return fig
 
 
@@ -122,8 +143,9 @@ def feature_maps_figure(values: np.ndarray, columns: int, picked: tuple[int, int
         go.Scatter(x=x0 + col, y=y0 + row, mode="markers", marker={"size": 8, "opacity": 0},
                    selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
                    customdata=np.stack([first_channel + channel + 1, row, col, values[row, col, channel]], axis=-1),
-                   hovertemplate="filter %{customdata[0]}, row %{customdata[1]}, column %{customdata[2]}: "
-                                 "%{customdata[3]:.3f}<extra></extra>"),
+                   # plotly's %{customdata[i]}: the filter, row, column and value of the point under the pointer
+                   hovertemplate=_("filter %{customdata[0]}, row %{customdata[1]}, column %{customdata[2]}: "
+                                   "%{customdata[3]:.3f}") + "<extra></extra>"),
     ])
     if picked is not None and 0 <= picked[0] - first_channel < c:
         y, x = map_corner(picked[0] - first_channel, columns, h, w)

@@ -1,6 +1,7 @@
 """A learner in a class: the sidebar's join box, and what a joined learner's pages record.
 
     classroom.sidebar()                      # app.py: join with a code and a name (?class=CODE fills the code)
+    classroom.showing(page)                  # app.py: which page runs (its key: the dashboard's "training on Train")
     classroom.record_answer(record)          # the quiz, for each checked answer
     classroom.note_activity(job)             # the job panel: training or queued now, for the dashboard
     classroom.record_training_run(job, ...)  # the Train page, once per finished or stopped run
@@ -8,6 +9,8 @@
 
 Self-study (no class joined) records nothing. The store (cnn_core.class_store) is opened once per
 process, on first use: pages of a learner who never joins do not even import SQLAlchemy.
+What is recorded is the same in every language (question ids, choices by their English words,
+page keys); the teacher's dashboard puts it into the teacher's words.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ import time
 
 import streamlit as st
 
+from cnn_core import i18n
+from cnn_core.i18n import _
 from cnn_core.messages import UserError, msg
+from ui import nav
 
 log = logging.getLogger(__name__)
 JOINED = "class_joined"  # session state: {"code", "name", "learner", "class_name"} once joined
 ACTIVITY = "class_activity"  # session state: (what the dashboard was last told, when)
-PAGE_TITLE = "page_title"  # session state: the page being shown (app.py)
+PAGE = "page_key"  # session state: the page being shown, by its key in ui.nav.PAGES (app.py)
 HEARTBEAT_SECONDS = 30.0  # well inside class_store.FRESH_SECONDS
 
 
@@ -37,23 +43,36 @@ def joined() -> dict | None:
     return st.session_state.get(JOINED)
 
 
+def showing(page) -> None:
+    """app.py, before the page runs: remember which page it is, by its key in ui.nav.PAGES (the
+    same in every language, unlike its title)."""
+    st.session_state[PAGE] = nav.key_of(page)
+
+
+def page_title(key: str) -> str:
+    """A recorded page in the reader's words: by its key; an older record holds the English title itself."""
+    return _(nav.PAGES[key][1]) if key in nav.PAGES else key
+
+
 def sidebar() -> None:
     """Join a class (code + display name) or show the one joined, with a way to leave."""
     member = joined()
-    with st.expander("Your class" if member else "Join a class", expanded=bool(st.query_params.get("class")) and not member):
+    label = _("Your class") if member else _("Join a class")
+    with st.expander(label, expanded=bool(st.query_params.get("class")) and not member):
         if member:
-            st.caption(f"In **{member['class_name']}** ({member['code']}) as")
+            st.caption(_("In **{class_name}** ({code}) as").format(class_name=member["class_name"], code=member["code"]))
             st.text(member["name"])  # a learner's own words: shown as text, never as markup
-            st.button("Leave the class", key="class_leave", on_click=_leave)
+            st.button(_("Leave the class"), key="class_leave", on_click=_leave)
             return
         linked = st.query_params.get("class", "")
         if linked:
             _check_linked_code(linked)
-        st.text_input("Class code", key="class_code", value=linked[:9], max_chars=9, placeholder="e.g. K7QM2P")
-        st.text_input("Your name, as the teacher will see it", key="class_name_input", max_chars=40)
-        if st.button("Join", key="class_join"):
+        st.text_input(_("Class code"), key="class_code", value=linked[:9], max_chars=9,
+                      placeholder=_("e.g. K7QM2P"))
+        st.text_input(_("Your name, as the teacher will see it"), key="class_name_input", max_chars=40)
+        if st.button(_("Join"), key="class_join"):
             _join(st.session_state.get("class_code", ""), st.session_state.get("class_name_input", ""))
-        st.caption("Without a class nothing you do here is recorded.")
+        st.caption(_("Without a class nothing you do here is recorded."))
 
 
 def _check_linked_code(code: str) -> None:
@@ -100,7 +119,7 @@ def note_activity(job) -> None:
     if last is not None and last[0] == doing and (doing is None or now - last[1] < HEARTBEAT_SECONDS):
         return
     st.session_state[ACTIVITY] = (doing, now)
-    _safely(store().note_activity, member["learner"], doing, st.session_state.get(PAGE_TITLE, ""))
+    _safely(store().note_activity, member["learner"], doing, st.session_state.get(PAGE, ""))
 
 
 def _all_queued(job) -> bool:
@@ -109,10 +128,12 @@ def _all_queued(job) -> bool:
 
 
 def record_answer(record: dict) -> None:
-    """A checked quiz answer, for the teacher (question id, answer, right or not, seconds)."""
+    """A checked quiz answer, for the teacher (question id, answer, right or not, seconds), in words
+    that are the same in every language (quiz.Grade.recorded)."""
     member = joined()
     if member:
-        _safely(store().record_answer, member["learner"], record["question_id"], str(record["answer_given"]),
+        answer = record.get("recorded", record["answer_given"])
+        _safely(store().record_answer, member["learner"], record["question_id"], str(answer),
                 correct=bool(record["correct"]), seconds=record.get("seconds"), topic=record.get("topic"))
 
 
@@ -131,12 +152,17 @@ def record_training_run(job, architecture: str, preset: str | None) -> None:
 
 def record_transfer_run(job, row: dict) -> None:
     """A finished or stopped transfer run, with the row the page's runs table shows."""
+    from cnn_core import transfer
+
     member = joined()
     if not member or job.result is None:
         return
     request = job.request
+    stages = transfer.BACKBONE_STAGES[request.backbone]
+    # In English, like every recorded word: the dashboard is read in the teacher's language, not the learner's.
+    configuration = transfer.describe_flags(dict(request.flags), request.scratch, stages).render(i18n.DEFAULT)
     _safely(store().record_run, member["learner"], kind="transfer", state=job.state, dataset=request.target,
-            source=request.source, architecture=f"{request.backbone}: {job.label}",
+            source=request.source, architecture=f"{request.backbone}: {configuration}",
             accuracy=float(job.result["accuracy"]), seconds=round(job.metrics.fit_seconds or 0.0, 1),
             parameters=int(row["trainable parameters"]), epochs=int(row["epochs"]),
             details={"trainable": {stage: bool(on) for stage, on in request.flags}, "scratch": request.scratch,

@@ -7,6 +7,7 @@ import os
 import sys
 
 from cnn_core import executors
+from cnn_core.i18n import _, ngettext
 
 
 def _cpu_only_build() -> bool:
@@ -30,16 +31,22 @@ def gpus() -> list[str] | None:
 
 
 def sentence() -> str:
+    """Where training runs, in the reader's language."""
     where = executors.where_jobs_run()
     if where is not None:  # on a Ray cluster, or here because it could not be reached
         return str(where)
     cores = os.cpu_count() or 1
     if _cpu_only_build():
-        return (f"Trains on this computer's CPU ({cores} cores): the TensorFlow installed here is the CPU-only "
-                "build (the README says how to use an NVIDIA GPU).")
+        return ngettext("Trains on this computer's CPU ({cores} core): the TensorFlow installed here is the CPU-only "
+                        "build (the README says how to use an NVIDIA GPU).",
+                        "Trains on this computer's CPU ({cores} cores): the TensorFlow installed here is the CPU-only "
+                        "build (the README says how to use an NVIDIA GPU).", cores).format(cores=cores)
     found = gpus()
     if found:
-        return f"Trains on the GPU ({', '.join(found)}), with float32 as everywhere in this app."
+        return _("Trains on the GPU ({gpus}), with float32 as everywhere in this app.").format(gpus=", ".join(found))
     if found is None:
-        return f"Trains on a GPU if TensorFlow finds one, else on the CPU ({cores} cores)."
-    return f"Trains on this computer's CPU ({cores} cores): TensorFlow found no GPU."
+        return ngettext("Trains on a GPU if TensorFlow finds one, else on the CPU ({cores} core).",
+                        "Trains on a GPU if TensorFlow finds one, else on the CPU ({cores} cores).",
+                        cores).format(cores=cores)
+    return ngettext("Trains on this computer's CPU ({cores} core): TensorFlow found no GPU.",
+                    "Trains on this computer's CPU ({cores} cores): TensorFlow found no GPU.", cores).format(cores=cores)

@@ -10,14 +10,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnn_core import imaging, inside, pictures
+from cnn_core import i18n, imaging, inside, pictures
+from cnn_core.i18n import N_, _
 from cnn_core.messages import msg
 from ui import charts, errors
 
 TOP_SAMPLE = 2000  # test images searched for a channel's favourites
 PICKER_CHANNELS = 32  # maps in the clickable grid (more when the picked filter is further on)
-CHANNELS_SHOWN = {"the first 16": 16, "the first 32": 32, "all": None}
-SOURCES = ("A test image", "One of its mistakes", "The digit you drew", "An upload")
+# The radios' values (kept in session state), shown in the reader's language with `_`.
+CHANNELS_SHOWN = {N_("the first 16"): 16, N_("the first 32"): 32, N_("all"): None}
+SOURCES = (N_("A test image"), N_("One of its mistakes"), N_("The digit you drew"), N_("An upload"))
 
 
 def choose_mistake(key: str, index: int) -> None:
@@ -54,32 +56,43 @@ def _pick_input(ds, res: dict, key: str):
     sources = [s for s in SOURCES if s != "The digit you drew" or f"{key}_drawn" in st.session_state]
     if st.session_state.get(f"{key}_source") not in sources:
         st.session_state[f"{key}_source"] = sources[0]
-    source = st.radio("Look inside with", sources, horizontal=True, key=f"{key}_source")
+    source = st.radio(_("Look inside with"), sources, horizontal=True, key=f"{key}_source", format_func=i18n.now())
     if source == "A test image":
         n = len(ds.x_test)
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        i = c1.number_input(f"Test image (0 to {n - 1:,})", 0, n - 1, value=0, key=f"{key}_index")
-        c2.button("A random one", key=f"{key}_random", on_click=_random_index, args=(key, n))
-        return ds.x_test[int(i)], f"test image {int(i):,}: a {ds.class_names[ds.y_test[int(i)]]}"
+        i = int(c1.number_input(_("Test image (0 to {last:,})").format(last=n - 1), 0, n - 1, value=0,
+                                key=f"{key}_index"))
+        c2.button(_("A random one"), key=f"{key}_random", on_click=_random_index, args=(key, n))
+        return ds.x_test[i], _test_image(ds, i)
     if source == "One of its mistakes":
         wrong = [int(i) for i in res["wrong"]]
         if not wrong:
-            st.success("No mistakes on the test set to look at.")
+            st.success(_("No mistakes on the test set to look at."))
             return None, ""
         if st.session_state.get(f"{key}_mistake") not in wrong:
             st.session_state[f"{key}_mistake"] = wrong[0]
-        i = st.selectbox("Mistake", wrong, key=f"{key}_mistake", format_func=lambda j: (
-            f"test image {j:,}: a {ds.class_names[ds.y_test[j]]} read as {ds.class_names[res['predictions'][j]]}"))
-        return ds.x_test[i], f"test image {i:,}: a {ds.class_names[ds.y_test[i]]}"
+        read_as = _("test image {i:,}: a {label} read as {predicted}")  # translated here: format_func runs later
+        i = st.selectbox(_("Mistake"), wrong, key=f"{key}_mistake", format_func=lambda j: read_as.format(
+            i=j, label=class_name(ds, ds.y_test[j]), predicted=class_name(ds, res["predictions"][j])))
+        return ds.x_test[i], _test_image(ds, i)
     if source == "The digit you drew":
-        return st.session_state[f"{key}_drawn"], "the digit you drew"
-    up = st.file_uploader("An image (PNG or JPEG)", key=f"{key}_upload")
+        return st.session_state[f"{key}_drawn"], _("the digit you drew")
+    up = st.file_uploader(_("An image (PNG or JPEG)"), key=f"{key}_upload")
     if up is None:
         st.caption(str(msg("inside.no_image")))
         return None, ""
     with errors.shown():
-        return imaging.image_from_upload(up.getvalue(), ds.input_shape), "your upload, as the model sees it"
+        return imaging.image_from_upload(up.getvalue(), ds.input_shape), _("your upload, as the model sees it")
     return None, ""
+
+
+def class_name(ds, index) -> str:
+    """Class `index` of `ds` in the reader's language (the digits stay digits)."""
+    return _(ds.class_names[int(index)])
+
+
+def _test_image(ds, i: int) -> str:
+    return _("test image {i:,}: a {label}").format(i=i, label=class_name(ds, ds.y_test[i]))
 
 
 def _random_index(key: str, n: int) -> None:
@@ -91,31 +104,41 @@ def _prediction(views, ds, image, caption: str, key: str) -> None:
     probs = views[-1].values
     c1, c2 = st.columns([1, 3])
     c1.image(pictures.enlarge(image, 140), caption=caption, clamp=True)
-    c2.markdown(f"Prediction: **{ds.class_names[int(probs.argmax())]}** ({probs.max():.0%})")
-    c2.plotly_chart(charts.probabilities_figure(probs, ds.class_names), width="stretch", key=f"{key}_probs")
+    c2.markdown(_("Prediction: **{label}** ({p:.0%})").format(label=class_name(ds, probs.argmax()), p=probs.max()))
+    c2.plotly_chart(charts.probabilities_figure(probs, [_(name) for name in ds.class_names]), width="stretch",
+                    key=f"{key}_probs")
 
 
 def _where_it_looked(model, ds, image, views, key: str) -> None:
-    st.markdown("#### Where did the model look?")
+    st.markdown(_("#### Where did the model look?"))
     predicted = int(views[-1].values.argmax())
-    c = st.selectbox("For the class", range(len(ds.class_names)), index=predicted, key=f"{key}_cam_class",
-                     format_func=lambda j: ds.class_names[j] + (" (its prediction)" if j == predicted else ""))
+    its_prediction = _("{label} (its prediction)")
+    c = st.selectbox(_("For the class"), range(len(ds.class_names)), index=predicted, key=f"{key}_cam_class",
+                     format_func=lambda j: (its_prediction.format(label=class_name(ds, j))
+                                            if j == predicted else class_name(ds, j)))
     heat = inside.grad_cam(model, image, c)
     c1, c2 = st.columns([1, 2])
+    if heat.method == "saliency":
+        heat_caption = _("saliency for '{label}'")
+    else:
+        heat_caption = _("grad-cam for '{label}'")
     c1.image(pictures.enlarge(pictures.overlay(image, inside.upsample(heat.values, image.shape[:2])), 224),
-             clamp=True, caption=f"{heat.method} for '{ds.class_names[c]}'")
-    c2.markdown(str(heat.explanation(ds.class_names[c])))
+             clamp=True, caption=heat_caption.format(label=class_name(ds, c)))
+    c2.markdown(str(heat.explanation(class_name(ds, c))))
     c2.caption(str(msg("inside.heat_look_for")))
 
 
 # ---------------------------------------------------------------- every layer
 def _layers(views, key: str) -> None:
-    st.markdown("#### Every layer, in order")
-    shown = CHANNELS_SHOWN[st.radio("Feature maps per layer", list(CHANNELS_SHOWN), horizontal=True,
-                                    key=f"{key}_channels")]
+    st.markdown(_("#### Every layer, in order"))
+    shown = CHANNELS_SHOWN[st.radio(_("Feature maps per layer"), list(CHANNELS_SHOWN), horizontal=True,
+                                    key=f"{key}_channels", format_func=i18n.now())]
     st.caption(str(msg("inside.layers_look_for")))
     for n, view in enumerate(views, start=1):
-        st.markdown(f"**{n}. {view.name}** · {view.details}" + (" · the probabilities" if n == len(views) else ""))
+        heading = f"**{n}. {view.name}** · {view.details}"  # the layer's Keras name and class stay as Keras says them
+        if n == len(views):
+            heading += " · " + _("the probabilities")
+        st.markdown(heading)
         if view.spatial:
             maps, caption = view.first_channels(shown)
             st.image(pictures.tiles(maps, columns=16 if maps.shape[2] > 16 else 8), caption=str(caption))
@@ -127,9 +150,9 @@ def _layers(views, key: str) -> None:
 def _filters(model, image, views, key: str) -> None:
     names = inside.conv_layer_names(model)
     if not names:
-        st.caption("This model has no convolution, so it has no filters to show.")
+        st.caption(_("This model has no convolution, so it has no filters to show."))
         return
-    st.markdown("#### The learned filters")
+    st.markdown(_("#### The learned filters"))
     st.caption(str(inside.filters_caption(model, names[0])))
     images = pictures.filter_images(inside.filters(model, names[0])[0])
     for start in range(0, len(images), 16):
@@ -141,14 +164,17 @@ def _filters(model, image, views, key: str) -> None:
 
 def _one_value(model, image, by_name: dict, names: list, key: str) -> None:
     """One feature-map value, picked by clicking it or with the inputs, computed by hand."""
-    st.markdown("#### One value of a feature map, computed by hand")
+    st.markdown(_("#### One value of a feature map, computed by hand"))
     c1, c2, c3, c4 = st.columns(4)
-    layer = c1.selectbox("Layer", names, key=f"{key}_arith_layer")
+    layer = c1.selectbox(_("Layer"), names, key=f"{key}_arith_layer")
     maps = by_name[layer].values
     h, w, n = maps.shape
-    channel = c2.number_input(f"Filter (1 to {n})", 1, n, key=_kept_in_range(f"{key}_arith_channel", 1, n)) - 1
-    row = c3.number_input(f"Row (0 to {h - 1})", 0, h - 1, key=_kept_in_range(f"{key}_arith_row", h // 2, h - 1))
-    col = c4.number_input(f"Column (0 to {w - 1})", 0, w - 1, key=_kept_in_range(f"{key}_arith_col", w // 2, w - 1))
+    channel = c2.number_input(_("Filter (1 to {n})").format(n=n), 1, n,
+                              key=_kept_in_range(f"{key}_arith_channel", 1, n)) - 1
+    row = c3.number_input(_("Row (0 to {last})").format(last=h - 1), 0, h - 1,
+                          key=_kept_in_range(f"{key}_arith_row", h // 2, h - 1))
+    col = c4.number_input(_("Column (0 to {last})").format(last=w - 1), 0, w - 1,
+                          key=_kept_in_range(f"{key}_arith_col", w // 2, w - 1))
     channel, row, col = int(channel), int(row), int(col)
     shown = maps[:, :, :max(channel + 1, min(n, PICKER_CHANNELS))]
     st.caption(str(msg("inside.pick_value", layer=layer, shown=shown.shape[2], n=n, filter=channel + 1)))
@@ -189,13 +215,15 @@ def _apply_pick(key: str, chart_key: str) -> None:
 def _filter_weights(arith, layer: str, channel: int, key: str) -> None:
     """The filter behind the picked value: its k x k weights for every input channel, with its
     bias, then one input channel's window, weights and products as numbers."""
-    k, _, cin = arith.weights.shape
+    k, cin = arith.weights.shape[0], arith.weights.shape[2]
     st.image(pictures.tiles(arith.weights, columns=16 if cin > 16 else max(cin, 1), min_side=48, together=True))
     st.caption(str(msg("inside.filter_weights", filter=channel + 1, layer=layer, k=k, cin=cin, bias=arith.bias)))
     c = 0
     if cin > 1:
-        c = st.selectbox("The numbers for input channel", range(cin), key=_kept_in_range(f"{key}_arith_input", 0, cin - 1),
-                         format_func=lambda j: f"{j + 1} of {cin}")
+        i_of_n = _("{i} of {n}")
+        c = st.selectbox(_("The numbers for input channel"), range(cin),
+                         key=_kept_in_range(f"{key}_arith_input", 0, cin - 1),
+                         format_func=lambda j: i_of_n.format(i=j + 1, n=cin))
     st.caption(str(msg("inside.window_numbers", channel=c + 1, cin=cin)))
     a, b, p = st.columns(3)
     a.dataframe(_grid(arith.window[:, :, c]), hide_index=True)
@@ -212,18 +240,18 @@ def _grid(values: np.ndarray) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- a channel's favourite images
 def _channel_favourites(model, ds, views, key: str) -> None:
-    st.markdown("#### What does a channel respond to?")
+    st.markdown(_("#### What does a channel respond to?"))
     spatial = [v for v in views if v.spatial]
     if not spatial:
         return
     c1, c2 = st.columns(2)
-    layer = c1.selectbox("Layer", [v.name for v in spatial], key=f"{key}_top_layer")
+    layer = c1.selectbox(_("Layer"), [v.name for v in spatial], key=f"{key}_top_layer")
     n = next(v for v in spatial if v.name == layer).shape[2]
-    channel = c2.number_input(f"Channel (1 to {n})", 1, n, value=1, key=f"{key}_top_channel") - 1
+    channel = c2.number_input(_("Channel (1 to {n})").format(n=n), 1, n, value=1, key=f"{key}_top_channel") - 1
     sample = ds.x_test[:TOP_SAMPLE]
-    with st.spinner(f"Running {len(sample):,} test images through the network once ..."):
+    with st.spinner(_("Running {n:,} test images through the network once ...").format(n=len(sample))):
         top = inside.top_images(model, layer, sample)
     cols = st.columns(inside.TOP_K)
     for j, i in enumerate(top[int(channel)]):
-        cols[j].image(pictures.enlarge(sample[i], 96), caption=ds.class_names[ds.y_test[i]], clamp=True)
+        cols[j].image(pictures.enlarge(sample[i], 96), caption=class_name(ds, ds.y_test[i]), clamp=True)
     st.caption(str(msg("inside.top_images", k=inside.TOP_K, n=len(sample), channel=int(channel) + 1, layer=layer)))

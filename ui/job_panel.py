@@ -12,12 +12,14 @@ second until the first loss point, then once a second.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
 import streamlit as st
 
 from cnn_core import executors
+from cnn_core.i18n import _
 from cnn_core.jobs import Job, JobGroup
 from cnn_core.messages import Message, msg
 from ui import classroom, errors
@@ -54,10 +56,17 @@ def owner_alive():
 
 
 def next_label() -> str:
-    """'run 1', 'run 2', ... counted per browser session (a new tab starts at run 1)."""
+    """'run 1', 'run 2', ... counted per browser session (a new tab starts at run 1). In English: a
+    job's label is data (the server log names it); `label_text` shows it in the reader's language."""
     n = st.session_state.get("job_panel_runs", 0) + 1
     st.session_state["job_panel_runs"] = n
     return f"run {n}"
+
+
+def label_text(label) -> str:
+    """A job's label as the reader reads it: 'run 3' from `next_label` translated, any other as it is."""
+    numbered = re.fullmatch(r"run (\d+)", str(label))
+    return _("run {n}").format(n=int(numbered[1])) if numbered else str(label)
 
 
 def remember(history_key: str, job: Job) -> None:
@@ -126,11 +135,11 @@ def _draw_group_status(group: JobGroup) -> None:
     st.progress(done / len(snaps), text=str(msg("panel.group_done", done=done, runs=msg("units.runs", n=len(snaps)))))
     for job, snap in snaps:
         if snap.state == "failed":
-            st.error(f"{job.label}: {snap.error or msg('train.failed')}")
+            st.error(f"{label_text(job.label)}: {snap.error or msg('train.failed')}")
     current = next(((j, s) for j, s in snaps if s.state in ("running", "stopping")), None) or \
         next(((j, s) for j, s in snaps if s.state == "queued"), None)
     if current is not None:
-        st.markdown(f"**{current[0].label}**: {status(*current)}")
+        st.markdown(f"**{label_text(current[0].label)}**: {status(*current)}")
 
 
 # ---------------------------------------------------------------- the panel
@@ -155,7 +164,8 @@ def cadence(job) -> float | None:
 def panel(key: str, start: Callable[..., Job | JobGroup], *, start_label: str, idle: str | Callable = "",
           disabled_reason: str = "", live: Callable | None = None, on_done: Callable | None = None):
     """Start/Stop buttons, then the live status (a fragment). Returns the session's job under `key`.
-    `idle` is what stands there before the first run: a sentence, or a function that draws it."""
+    `idle` is what stands there before the first run: a sentence, or a function that draws it.
+    `start_label`, `idle` and `disabled_reason` come translated (the page's `_()`)."""
     job = st.session_state.get(key)
     active = job is not None and job.active
     b1, b2, b3 = st.columns([1, 1, 4], vertical_alignment="center")
@@ -168,7 +178,7 @@ def panel(key: str, start: Callable[..., Job | JobGroup], *, start_label: str, i
         else:
             st.session_state[key] = job.start(executor())
             st.rerun()  # redraw with Start disabled and the live view polling
-    if b2.button("Stop", key=f"{key}_stop", disabled=not active):
+    if b2.button(_("Stop"), key=f"{key}_stop", disabled=not active):
         job.stop()
     if disabled_reason:
         b3.caption(disabled_reason)

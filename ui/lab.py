@@ -6,16 +6,18 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnn_core import conv, data, imaging
+from cnn_core import conv, data, i18n, imaging
+from cnn_core.i18n import N_, _
 from cnn_core.messages import UserError
 from ui import presenting, view_links
 
-SOURCES = ("MNIST digit", "CIFAR-10 image", "Upload an image", "Feature map from the convolution lab")
+# The input picker's values (kept in session state), shown in the reader's language with `_`.
+SOURCES = (N_("MNIST digit"), N_("CIFAR-10 image"), N_("Upload an image"), N_("Feature map from the convolution lab"))
 # What a link may name (?input=cifar10): an upload or the other lab's feature map cannot travel in one.
 LINKED_SOURCES = {"mnist": SOURCES[0], "cifar10": SOURCES[1]}
 
 
-@st.cache_resource(show_spinner="Loading the shipped sample...")
+@st.cache_resource(show_spinner=False)  # the spinner's text is the reader's language: image_picker shows it
 def _sample(name: str):
     return data.load_dataset(name, "sample")  # shared read-only by every session of the process
 
@@ -35,37 +37,42 @@ def image_picker(prefix: str, allow_feature_map: bool = False) -> tuple[np.ndarr
     """An input image as float (H, W, 1) in [0, 1] and its description; None (with a sentence) if none."""
     options = SOURCES if allow_feature_map and "conv_feature_map" in st.session_state else SOURCES[:3]
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    source = c1.selectbox("Input", options, key=f"{prefix}_source")
+    source = c1.selectbox(_("Input"), options, key=f"{prefix}_source", format_func=i18n.now())
     if source in SOURCES[:2]:
         name = "mnist" if source == SOURCES[0] else "cifar10"
-        idx = c2.number_input("Test image #", 0, 1999, key=f"{prefix}_index")
-        c3.button("Random", key=f"{prefix}_random", on_click=_random_index, args=(f"{prefix}_index",))
-        ds = _sample(name)
+        idx = c2.number_input(_("Test image #"), 0, 1999, key=f"{prefix}_index")
+        c3.button(_("Random"), key=f"{prefix}_random", on_click=_random_index, args=(f"{prefix}_index",))
+        with st.spinner(_("Loading the shipped sample...")):  # shows only if it takes a while: the first time
+            ds = _sample(name)
         img = conv.to_gray(ds.x_test[idx])
-        note = " (in grey: one channel keeps the arithmetic readable)" if name == "cifar10" else ""
-        return img, f"{data.TITLES[name]} test image #{idx}, a {ds.class_names[ds.y_test[idx]]}{note}"
+        if name == "cifar10":
+            description = _("{dataset} test image #{index}, a {label} (in grey: one channel keeps the arithmetic "
+                            "readable)")
+        else:
+            description = _("{dataset} test image #{index}, a {label}")
+        return img, description.format(dataset=data.TITLES[name], index=idx, label=_(ds.class_names[ds.y_test[idx]]))
     if source == SOURCES[3]:
         fmap = st.session_state["conv_feature_map"]
-        return fmap, f"the feature map from the convolution lab ({fmap.shape[0]}x{fmap.shape[1]})"
-    up = st.file_uploader("An image file (PNG, JPEG, ...)", key=f"{prefix}_upload")
+        return fmap, _("the feature map from the convolution lab ({h}x{w})").format(h=fmap.shape[0], w=fmap.shape[1])
+    up = st.file_uploader(_("An image file (PNG, JPEG, ...)"), key=f"{prefix}_upload")
     if up is None:
-        st.info("Upload an image to use it as the input; it is cropped square and resized to 32x32.")
+        st.info(_("Upload an image to use it as the input; it is cropped square and resized to 32x32."))
         return None
     try:
         arr = imaging.photo_from_upload(up.getvalue(), (32, 32, 1))
     except UserError as err:
         st.error(str(err))
         return None
-    return arr.astype(np.float64) / 255.0, f"your upload, {up.name}, resized to 32x32"
+    return arr.astype(np.float64) / 255.0, _("your upload, {name}, resized to 32x32").format(name=up.name)
 
 
 def heatmap(z: np.ndarray, title: str = "", box: tuple | None = None, pad: int = 0,
             colorscale: str = "gray", zmin=None, zmax=None, height: int = 330, text: bool = False) -> go.Figure:
     """A 2-D array as square pixels; `box` = (row, col, size) outlines a window; `pad` outlines
-    the original image inside a padded one."""
+    the original image inside a padded one. `title` is shown as given (the caller translates it)."""
     fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=False,
                                text=np.round(z, 2) if text else None, texttemplate="%{text}" if text else None,
-                               hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>"))
+                               hovertemplate=_("row %{y}, col %{x}: %{z:.3f}") + "<extra></extra>"))
     if pad:
         h, w = z.shape
         fig.add_shape(type="rect", x0=pad - 0.5, x1=w - pad - 0.5, y0=pad - 0.5, y1=h - pad - 0.5,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cnn_core import layers as registry
+from cnn_core.i18n import _
 from cnn_core.layers import Field
 
 MAX_FIELDS = max(len(k.fields) for k in registry.KINDS.values())
@@ -13,16 +14,17 @@ def field_widget(col, field: Field, layer: dict, key: str):
     value = layer.get(field.name, field.default)
     if value is None and field.fallback:
         value = layer.get(field.fallback)  # e.g. a pool's stride shows the pool size it defaults to
-    if field.kind == "choice":
+    label = _(field.label)
+    help_text = _(field.help) if field.help else None  # _("") would be the catalog's header
+    if field.kind == "choice":  # the choices are Keras' own values ("same", "relu", "max"): shown as they are
         index = field.choices.index(value) if value in field.choices else 0
-        return col.selectbox(field.label, field.choices, index=index, key=key, help=field.help or None)
+        return col.selectbox(label, field.choices, index=index, key=key, help=help_text)
     if field.kind == "bool":
-        return col.checkbox(field.label, value=bool(value), key=key, help=field.help or None)
+        return col.checkbox(label, value=bool(value), key=key, help=help_text)
     if field.kind == "int":
-        return col.number_input(field.label, int(field.low), int(field.high), int(value), 1, key=key,
-                                help=field.help or None)
-    return col.number_input(field.label, float(field.low), float(field.high), float(value), field.step,
-                            key=key, help=field.help or None)
+        return col.number_input(label, int(field.low), int(field.high), int(value), 1, key=key, help=help_text)
+    return col.number_input(label, float(field.low), float(field.high), float(value), field.step, key=key,
+                            help=help_text)
 
 
 def settings_ui(cols, layer: dict, key: str) -> None:
@@ -32,4 +34,5 @@ def settings_ui(cols, layer: dict, key: str) -> None:
 
 
 def kind_title(name: str) -> str:
-    return registry.KINDS[name].title
+    """What the builder calls a layer kind, in the reader's language (the options stay the kinds' names)."""
+    return _(registry.KINDS[name].title)

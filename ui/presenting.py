@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnn_core.i18n import _
 from ui import view_links
 
 KEY = "present"
@@ -44,8 +45,9 @@ def start() -> None:
 
 def toggle() -> None:
     """The sidebar's switch."""
-    st.toggle("Presentation mode", key=KEY,
-              help="For the projector: larger type, each page's settings folded away. The link keeps it (?present=1).")
+    st.toggle(_("Presentation mode"), key=KEY,
+              help=_("For the projector: larger type, each page's settings folded away. The link keeps it "
+                     "(?present=1)."))
 
 
 def keep() -> None:
@@ -57,9 +59,10 @@ def active() -> bool:
     return bool(st.session_state.get(KEY))
 
 
-def controls(label: str = "Settings"):
-    """Where a page puts its settings: an expander, folded, while presenting; otherwise in place."""
-    return st.expander(label, expanded=False) if active() else st.container()
+def controls(label: str | None = None):
+    """Where a page puts its settings: an expander (`label`, default "Settings"), folded, while
+    presenting; otherwise in place. A page passes its label already translated."""
+    return st.expander(label or _("Settings"), expanded=False) if active() else st.container()
 
 
 def chart_height(height: int) -> int:

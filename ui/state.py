@@ -6,9 +6,11 @@ import itertools
 
 import streamlit as st
 
+from cnn_core import i18n
 from cnn_core import spec as spec_mod
+from cnn_core.i18n import N_, _
 
-DATASET_LABELS = {"mnist": "MNIST (28x28x1 digits)", "cifar10": "CIFAR-10 (32x32x3 photos)"}
+DATASET_LABELS = {"mnist": N_("MNIST (28x28x1 digits)"), "cifar10": N_("CIFAR-10 (32x32x3 photos)")}
 LAYERS_KEY, DATASET_KEY = "cnn_layers", "cnn_dataset"  # session state
 _ids = itertools.count(1)
 
@@ -57,5 +59,5 @@ def dataset_ui(key: str, on_change=None) -> str:
             on_change()
 
     names = list(DATASET_LABELS)  # index= too: a browser that answers before it heard us sends this one
-    return st.selectbox("Dataset", names, names.index(dataset_name()), format_func=DATASET_LABELS.get, key=key,
-                        on_change=changed)
+    return st.selectbox(_("Dataset"), names, names.index(dataset_name()),
+                        format_func=i18n.labels_in_this_language(DATASET_LABELS), key=key, on_change=changed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnn_core.i18n import N_, _
 from cnn_core.layers import Code, LayerKind, register
 from cnn_core.layers.common import activation_field
 
@@ -9,7 +10,7 @@ from cnn_core.layers.common import activation_field
 @register
 class Activation(LayerKind):
     name = "activation"
-    title = "activation (ReLU, ...)"
+    title = N_("activation (ReLU, ...)")
     order = 35
     fields = (activation_field(),)
 
@@ -17,7 +18,7 @@ class Activation(LayerKind):
         return layer["activation"]
 
     def rows(self, layer, shape, position, name, ref):
-        return [self.row(layer, position, "Activation", shape, shape, 0, "no weights", name)]
+        return [self.row(layer, position, "Activation", shape, shape, 0, _("no weights"), name)]
 
     def build(self, layer, x, name):
         from keras import layers

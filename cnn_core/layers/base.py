@@ -22,7 +22,7 @@ class Field:
     name: str  # the key in the layer dict, e.g. "filters"
     default: object
     kind: str  # "int", "float", "choice", "bool" or "rate" (a float in [0, 1))
-    label: str  # the builder's widget label (short, like Keras' argument name)
+    label: str  # the builder's widget label (short, like Keras' argument name), marked N_(): `_()` where shown
     what: str  # catalog id of its name in a sentence, e.g. "what.filters"
     low: float | None = None  # smallest accepted value (checked)
     high: float | None = None  # largest the widget offers (not checked: the parameter limit is)
@@ -30,7 +30,7 @@ class Field:
     optional: bool = False  # None is accepted (e.g. a pool stride: None means "the pool size")
     fallback: str = ""  # for an optional field: the field whose value the widget shows for None
     step: float | None = None  # the widget's step
-    help: str = ""  # the widget's tooltip
+    help: str = ""  # the widget's tooltip, marked N_() like the label
 
     def check(self, value, layer: Message):
         """The value, normalised (whole floats become ints); UserError naming the layer otherwise."""
@@ -103,7 +103,7 @@ class LayerKind:
     """A layer kind. Subclasses set the class attributes and override what differs."""
 
     name: ClassVar[str]  # the spec's "type", e.g. "conv"
-    title: ClassVar[str]  # what the builder calls it, e.g. "convolution (Conv2D)"
+    title: ClassVar[str]  # what the builder calls it, e.g. N_("convolution (Conv2D)"): `_()` where shown
     fields: ClassVar[tuple] = ()  # its settings (Field)
     takes: ClassVar[str] = "any"  # the input it needs: "image" (H x W x C), "flat" or "any"
     order: ClassVar[int] = 100  # position in the builder's "add a layer" list

@@ -4,6 +4,7 @@ of which the moving mean and variance are statistics, not trained."""
 from __future__ import annotations
 
 from cnn_core import arithmetic as ar
+from cnn_core.i18n import N_, _
 from cnn_core.layers import Code, LayerKind, register
 
 
@@ -14,13 +15,14 @@ def batchnorm_row(kind: LayerKind, layer: dict, position: int, shape: tuple, nam
     c = shape[-1]
     tr, nt = ar.batchnorm_params(c)
     return LayerRow(position, part, label or kind.label(layer), "BatchNormalization", shape, shape, tr + nt, tr,
-                    f"4 * {c} = {tr + nt:,} (gamma, beta trainable; moving mean, variance not)", name)
+                    _("4 * {c} = {params:,} (gamma, beta trainable; moving mean, variance not)").format(
+                        c=c, params=tr + nt), name)
 
 
 @register
 class BatchNorm(LayerKind):
     name = "batchnorm"
-    title = "batch normalization"
+    title = N_("batch normalization")
     order = 30
 
     def label(self, layer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnn_core.i18n import N_
 from cnn_core.layers import Code, Field, LayerKind, register
 from cnn_core.layers.dense import dense_row
 
@@ -9,10 +10,10 @@ from cnn_core.layers.dense import dense_row
 @register
 class Classifier(LayerKind):
     name = "classifier"
-    title = "classifier (Dense + softmax)"
+    title = N_("classifier (Dense + softmax)")
     takes = "flat"
     addable = False
-    fields = (Field("units", 10, "int", "classes", "what.units", low=2),)
+    fields = (Field("units", 10, "int", N_("classes"), "what.units", low=2),)
 
     def label(self, layer):
         return f"dense {layer['units']} softmax (classifier)"

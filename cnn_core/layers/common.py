@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnn_core.i18n import N_
 from cnn_core.layers.base import Field
 
 ACTIVATIONS = ("relu", "elu", "gelu", "tanh", "sigmoid", "linear")
@@ -9,12 +10,13 @@ PADDINGS = ("valid", "same")
 
 
 def padding_field() -> Field:
-    return Field("padding", "valid", "choice", "padding", "what.padding", choices=PADDINGS,
-                 help="valid: no padding, the output shrinks; same: zeros around the edge keep the size (stride 1)")
+    return Field("padding", "valid", "choice", N_("padding"), "what.padding", choices=PADDINGS,
+                 help=N_("valid: no padding, the output shrinks; same: zeros around the edge keep the size "
+                         "(stride 1)"))
 
 
 def activation_field(default: str = "relu") -> Field:
-    return Field("activation", default, "choice", "activation", "what.activation", choices=ACTIVATIONS)
+    return Field("activation", default, "choice", N_("activation"), "what.activation", choices=ACTIVATIONS)
 
 
 def stride_text(stride, size) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cnn_core import arithmetic as ar
+from cnn_core.i18n import N_
 from cnn_core.layers import Code, Field, LayerKind, register
 from cnn_core.layers.common import activation_field, padding_field
 
@@ -14,17 +15,18 @@ def conv_formula(k: int, cin: int, filters: int, bias: bool, params: int) -> str
 @register
 class Conv(LayerKind):
     name = "conv"
-    title = "convolution (Conv2D)"
+    title = N_("convolution (Conv2D)")
     takes = "image"
     order = 10
     fields = (
-        Field("filters", 32, "int", "filters", "what.filters", low=1, high=100_000, help="how many feature maps"),
-        Field("kernel", 3, "int", "kernel", "what.kernel_size", low=1, high=64, help="k: each filter is k x k"),
-        Field("stride", 1, "int", "stride", "what.stride", low=1, high=16, help="pixels between windows"),
+        Field("filters", 32, "int", N_("filters"), "what.filters", low=1, high=100_000,
+              help=N_("how many feature maps")),
+        Field("kernel", 3, "int", N_("kernel"), "what.kernel_size", low=1, high=64, help=N_("k: each filter is k x k")),
+        Field("stride", 1, "int", N_("stride"), "what.stride", low=1, high=16, help=N_("pixels between windows")),
         padding_field(),
         activation_field(),
-        Field("bias", True, "bool", "bias", "what.bias", help="one bias per filter; off before batch norm, "
-                                                               "which has its own shift (beta)"),
+        Field("bias", True, "bool", N_("bias"), "what.bias",
+              help=N_("one bias per filter; off before batch norm, which has its own shift (beta)")),
     )
 
     def label(self, layer):

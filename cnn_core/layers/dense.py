@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnn_core.i18n import N_
 from cnn_core.layers import Code, Field, LayerKind, register
 from cnn_core.layers.common import activation_field
 
@@ -20,11 +21,11 @@ def dense_row(kind: LayerKind, layer: dict, position: int, shape: tuple, units: 
 @register
 class Dense(LayerKind):
     name = "dense"
-    title = "fully connected (Dense)"
+    title = N_("fully connected (Dense)")
     takes = "flat"
     order = 50
     fields = (
-        Field("units", 64, "int", "units", "what.units", low=1, high=10**9),
+        Field("units", 64, "int", N_("units"), "what.units", low=1, high=10**9),
         activation_field(),
     )
 

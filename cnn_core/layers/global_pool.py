@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from cnn_core.i18n import N_, _
 from cnn_core.layers import Code, Field, LayerKind, register
 
 
 @register
 class GlobalPool(LayerKind):
     name = "global_pool"
-    title = "global pooling (GlobalAveragePooling2D / GlobalMaxPooling2D)"
+    title = N_("global pooling (GlobalAveragePooling2D / GlobalMaxPooling2D)")
     takes = "image"
     order = 45
-    fields = (Field("kind", "avg", "choice", "kind", "what.pool_kind", choices=("avg", "max")),)
+    fields = (Field("kind", "avg", "choice", N_("kind"), "what.pool_kind", choices=("avg", "max")),)
 
     def label(self, layer):
         return f"global {layer['kind']} pool"
@@ -21,7 +22,7 @@ class GlobalPool(LayerKind):
         return "GlobalMaxPooling2D" if layer["kind"] == "max" else "GlobalAveragePooling2D"
 
     def rows(self, layer, shape, position, name, ref):
-        return [self.row(layer, position, self._class(layer), shape, (shape[-1],), 0, "no weights", name)]
+        return [self.row(layer, position, self._class(layer), shape, (shape[-1],), 0, _("no weights"), name)]
 
     def build(self, layer, x, name):
         from keras import layers

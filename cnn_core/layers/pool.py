@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cnn_core import arithmetic as ar
+from cnn_core.i18n import N_, _
 from cnn_core.layers import Code, Field, LayerKind, register
 from cnn_core.layers.common import padding_field, stride_text
 
@@ -10,14 +11,14 @@ from cnn_core.layers.common import padding_field, stride_text
 @register
 class Pool(LayerKind):
     name = "pool"
-    title = "pooling (MaxPooling2D / AveragePooling2D)"
+    title = N_("pooling (MaxPooling2D / AveragePooling2D)")
     takes = "image"
     order = 20
     fields = (
-        Field("kind", "max", "choice", "kind", "what.pool_kind", choices=("max", "avg")),
-        Field("size", 2, "int", "size", "what.pool", low=1, high=16),
-        Field("stride", None, "int", "stride", "what.stride", low=1, high=16, optional=True, fallback="size",
-              help="Keras' default is the pool size"),
+        Field("kind", "max", "choice", N_("kind"), "what.pool_kind", choices=("max", "avg")),
+        Field("size", 2, "int", N_("size"), "what.pool", low=1, high=16),
+        Field("stride", None, "int", N_("stride"), "what.stride", low=1, high=16, optional=True, fallback="size",
+              help=N_("Keras' default is the pool size")),
         padding_field(),
     )
 
@@ -34,7 +35,8 @@ class Pool(LayerKind):
         if pad == "valid" and k > min(h, w):
             raise UserError("spec.window_too_big", layer=ref, h=h, w=w, k=k)
         out = (ar.pool_output_size(h, k, s, pad), ar.pool_output_size(w, k, s, pad), c)
-        return [self.row(layer, position, self._class(layer), shape, out, 0, "no weights (a fixed max/mean)", name)]
+        return [self.row(layer, position, self._class(layer), shape, out, 0, _("no weights (a fixed max/mean)"),
+                         name)]
 
     @staticmethod
     def _class(layer) -> str:

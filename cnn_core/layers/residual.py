@@ -9,6 +9,7 @@ transfer page's ResNet-20 is made of these (cnn_core.transfer builds it with `bl
 from __future__ import annotations
 
 from cnn_core import arithmetic as ar
+from cnn_core.i18n import N_, _
 from cnn_core.layers import Code, Field, LayerKind, LayerRow, register
 from cnn_core.layers.batchnorm import batchnorm_row
 from cnn_core.layers.conv import conv_formula
@@ -54,13 +55,13 @@ def block(x, filters: int, stride: int, name: str, batch_norm=None):
 @register
 class Residual(LayerKind):
     name = "residual"
-    title = "residual block (ResNet)"
+    title = N_("residual block (ResNet)")
     takes = "image"
     order = 15
     fields = (
-        Field("filters", 32, "int", "filters", "what.filters", low=1, high=100_000),
-        Field("stride", 1, "int", "stride", "what.stride", low=1, high=4,
-              help="2 halves height and width (the shortcut is then a 1x1 projection)"),
+        Field("filters", 32, "int", N_("filters"), "what.filters", low=1, high=100_000),
+        Field("stride", 1, "int", N_("stride"), "what.stride", low=1, high=4,
+              help=N_("2 halves height and width (the shortcut is then a 1x1 projection)")),
     )
 
     def label(self, layer):
@@ -84,17 +85,18 @@ class Residual(LayerKind):
         p1, p2 = ar.conv_params(3, c, f, use_bias=False), ar.conv_params(3, f, f, use_bias=False)
         add("Conv2D", "conv 3x3" + (f" stride {s}" if s != 1 else ""), shape, out, p1,
             conv_formula(3, c, f, False, p1), "conv1")
-        bn("batch norm", out, "bn1")
-        add("Activation", "relu", out, out, 0, "no weights", "relu1")
+        bn(_("batch norm"), out, "bn1")
+        add("Activation", "relu", out, out, 0, _("no weights"), "relu1")
         add("Conv2D", "conv 3x3", out, out, p2, conv_formula(3, f, f, False, p2), "conv2")
-        bn("batch norm", out, "bn2")
+        bn(_("batch norm"), out, "bn2")
         if needs_projection(c, f, s):
             p3 = ar.conv_params(1, c, f, use_bias=False)
-            add("Conv2D", "shortcut: 1x1 projection" + (f" stride {s}" if s != 1 else ""), shape, out, p3,
-                conv_formula(1, c, f, False, p3), "proj")
-            bn("shortcut batch norm", out, "proj_bn")
-        add("Add", "add: F(x) + shortcut", out, out, 0, "no weights (an element-wise sum)", "add")
-        add("Activation", "relu", out, out, 0, "no weights", "out")
+            projection = (_("shortcut: 1x1 projection stride {stride}").format(stride=s) if s != 1
+                          else _("shortcut: 1x1 projection"))
+            add("Conv2D", projection, shape, out, p3, conv_formula(1, c, f, False, p3), "proj")
+            bn(_("shortcut batch norm"), out, "proj_bn")
+        add("Add", _("add: F(x) + shortcut"), out, out, 0, _("no weights (an element-wise sum)"), "add")
+        add("Activation", "relu", out, out, 0, _("no weights"), "out")
         return rows
 
     def build(self, layer, x, name):
