@@ -36,6 +36,10 @@ Sections (README, "Performance", lists the goals):
 - dashboard: the Instructor page's live dashboard for a class of 30 who answered all 43 bank
             questions and trained 4 runs each (a fresh SQLite file): the database reads of one redraw,
             and the whole page run by Streamlit (AppTest), median of --reps (goal: under 1 s).
+- language: switching the language (English -> 日本語 -> 한국어 -> English ...) on every page that does
+            not train and on the Train page after a run, through the whole app (AppTest of app.py):
+            seconds of the rerun a switch causes, against a rerun in the same language (goal: under
+            0.3 s per switch).
 Results are printed and written to artifacts/bench.json.
 """
 
@@ -416,7 +420,7 @@ def _fill_a_class(store, learners: int = 30) -> str:
                          architecture="Tiny", accuracy=None, seconds=20.0,
                          details={"seed": i, "max": rng.uniform(0.8, 0.9), "average": rng.uniform(0.8, 0.9)})
         if i % 3 == 0:
-            store.note_activity(learner, "training", "Train")
+            store.note_activity(learner, "training", "train")  # the page by its key (ui.nav.PAGES)
     return code
 
 
@@ -462,6 +466,44 @@ def bench_dashboard(reps: int) -> dict:
             "page_seconds_worst": round(max(page_seconds), 3), "goal_seconds": 1.0}
 
 
+def bench_language(reps: int) -> dict:
+    """Seconds of a rerun that switches the language, per page, against one that does not."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui import nav
+
+    order = ["ja", "ko", "en"]
+    pages = {}
+    for key in ("home", "convolution", "pooling", "build", "quiz", "train"):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        at.switch_page(nav.PAGES[key][0]).run()
+        if key == "train":  # with a finished run's results on the page
+            at.session_state["cnn_layers"] = spec_mod.PRESETS["Tiny"]
+            at.run()
+            at.radio(key="train_source").set_value("sample")
+            at.button(key="train_job_start").click().run()
+            assert at.session_state["train_job"].wait(300)
+            at.run().run()
+        for lang in order:  # the first switch to each language reads its catalog and bank once
+            at.session_state["lang"] = lang
+            at.run()
+        switching, staying = [], []
+        for i in range(max(reps, 3) * len(order)):
+            at.session_state["lang"] = order[i % len(order)]
+            t = time.perf_counter()
+            at.run()
+            switching.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            at.run()
+            staying.append(time.perf_counter() - t)
+        assert not at.exception, [e.value for e in at.exception]
+        pages[key] = {"switch_seconds": round(statistics.median(switching), 3),
+                      "switch_seconds_worst": round(max(switching), 3),
+                      "same_language_seconds": round(statistics.median(staying), 3)}
+    worst = max(p["switch_seconds_worst"] for p in pages.values())
+    return {"pages": pages, "worst_switch_seconds": worst, "goal_seconds": 0.3}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Benchmarks of the training engine (see the docstring).")
     ap.add_argument("sections", nargs="*",
@@ -498,6 +540,8 @@ def main() -> None:
             out[s] = bench_executor(args.reps)
         elif s == "dashboard":
             out[s] = bench_dashboard(args.reps)
+        elif s == "language":
+            out[s] = bench_language(args.reps)
         else:
             sys.exit(f"unknown section {s!r}")
         out[s]["bench_seconds"] = round(time.perf_counter() - t, 1)

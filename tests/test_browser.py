@@ -327,3 +327,33 @@ def test_a_projector_link_restores_the_view_with_the_settings_folded_away(server
     page.get_by_text("Presentation mode").click()
     page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '16px'")
     assert "present" not in page.url and "k=5" in page.url
+
+
+def test_a_korean_link_trains_in_korean_and_switching_to_japanese_keeps_the_run(server, page):
+    from cnn_core import i18n
+
+    ko, ja = i18n.translation("ko").gettext, i18n.translation("ja").gettext
+    for words in ("Convolution lab", "Train", "How well did it learn?", "Test accuracy", "Epochs"):
+        assert ko(words) != words and ja(words) != words, f"{words!r} has no translation"
+    page.goto(server + "/train?lang=ko")
+    page.get_by_role("link", name=ko("Convolution lab")).wait_for()  # the navigation in Korean
+    page.get_by_test_id("stRadio").get_by_text(ko("sample"), exact=True).click()
+    epochs = page.get_by_label(ko("Epochs"))
+    epochs.fill("1")
+    epochs.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name=ko("Train"), exact=True).click()
+    # The status line while it trains, then the results: in Korean.
+    training = ko("Training on the {source}: epoch {epoch}/{epochs}, batch {step:,}/{total:,}{left}.")
+    filled_in = ".*?".join(re.escape(part) for part in re.split(r"\{[^{}]*\}", training))
+    page.get_by_text(re.compile(filled_in)).first.wait_for(timeout=120_000)
+    page.get_by_text(ko("How well did it learn?")).wait_for(timeout=180_000)
+    accuracy = page.get_by_test_id("stMetric").filter(has_text=ko("Test accuracy")).get_by_test_id("stMetricValue")
+    score = accuracy.inner_text()
+    # Switch to Japanese: the same run, the same settings, in Japanese, and the link says so.
+    page.get_by_test_id("stSidebar").get_by_text("日本語", exact=True).click()
+    page.get_by_text(ja("How well did it learn?")).wait_for()
+    japanese = page.get_by_test_id("stMetric").filter(has_text=ja("Test accuracy")).get_by_test_id("stMetricValue")
+    assert japanese.inner_text() == score
+    expect(page.get_by_label(ja("Epochs"))).to_have_value("1")
+    assert "lang=ja" in page.url

@@ -63,13 +63,6 @@ def test_a_user_error_is_a_value_error_with_its_id_and_parameters():
         msg("no.such.id")
 
 
-def test_a_translation_replaces_the_text_by_id_and_keeps_the_parameters():
-    german = {"spec.at_least": "{layer}: mindestens {low} (nicht {value}).", "spec.layer": "Schicht {i} ({label})"}
-    text = UserError("spec.at_least", layer=messages.layer_ref(2, "conv"), what=msg("what.filters"), low=1,
-                     value=0).message.render(lambda i, english: german.get(i, english))
-    assert text == "Schicht 2 (conv): mindestens 1 (nicht 0)."
-
-
 def test_a_failure_inside_keras_is_not_shown_as_if_it_were_advice(caplog):
     assert runner.explain(UserError("train.max_images")).id == "train.max_images"
     keras_says = ValueError("Input 0 of layer 'dense' is incompatible with the layer: expected axis -1 ...")
