@@ -357,3 +357,21 @@ def test_a_korean_link_trains_in_korean_and_switching_to_japanese_keeps_the_run(
     assert japanese.inner_text() == score
     expect(page.get_by_label(ja("Epochs"))).to_have_value("1")
     assert "lang=ja" in page.url
+
+
+def test_a_japanese_browser_opens_in_japanese_with_fonts_for_it(server, browser):
+    from cnn_core import i18n
+
+    ja = i18n.translation("ja").gettext
+    ctx = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000})  # Accept-Language: ja-JP
+    try:
+        page = ctx.new_page()
+        page.goto(server)
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=ja("Convolution lab")).wait_for(timeout=60_000)
+        page.wait_for_function("() => location.search.includes('lang=ja')")  # a link from here keeps it
+    finally:
+        ctx.close()
+    # The screen and the charts draw Japanese and Korean with a font that has them (.ci/run installs one).
+    for lang in ("ja", "ko"):
+        fonts = subprocess.run(["fc-list", f":lang={lang}"], capture_output=True, text=True).stdout
+        assert fonts.strip(), f"no font for {lang}: apt-get install fonts-noto-cjk"

@@ -201,13 +201,15 @@ def test_pooling_lab_shapes_and_zero_parameters():
     assert mx["edge sharpness"] > av["edge sharpness"] and mx["mean brightness"] > av["mean brightness"]
 
 
-def test_pages_that_do_not_train_do_not_import_tensorflow():
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_pages_that_do_not_train_do_not_import_tensorflow(lang):
     import subprocess
     import sys
 
     code = ("import sys; sys.path.insert(0, '.');"
             "from streamlit.testing.v1 import AppTest;"
-            "[AppTest.from_file(p).run() for p in ('app_pages/convolution.py', 'app_pages/pooling.py', 'app_pages/build.py', 'app_pages/quiz.py', 'app_pages/home.py', 'app_pages/instructor.py')];"
+            "pages = [AppTest.from_file(p) for p in ('app_pages/convolution.py', 'app_pages/pooling.py', 'app_pages/build.py', 'app_pages/quiz.py', 'app_pages/home.py', 'app_pages/instructor.py')];"
+            f"[(at.session_state.__setitem__('lang', '{lang}'), at.run()) for at in pages];"
             "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr

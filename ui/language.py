@@ -36,9 +36,8 @@ def _browser_language() -> str:
         return i18n.DEFAULT
 
 
-# The URL says the language only when it is not English, so an English link stays short.
-SETTING = view_links.Setting("lang", KEY, _parse, default=_browser_language,
-                             dump=lambda lang: None if lang == i18n.DEFAULT else lang)
+# The URL always says the language: a shared link opens in the sharer's, whatever the other browser's is.
+SETTING = view_links.Setting("lang", KEY, _parse, default=_browser_language)
 
 
 def _session_language() -> str | None:
