@@ -185,9 +185,10 @@ async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list) -> 
 
 
 def browser_command(nice: int) -> str:
-    """Chromium, or (--browser-nice N) Chromium at a lower CPU priority than the server: the 31
-    tabs stand in for learners' own machines, which in a classroom take nothing from the server.
-    A wrapper script, since Playwright starts the browser itself."""
+    """Chromium, or (--browser-nice N) Chromium at a lower CPU priority than the server: the 30
+    tabs stand in for learners' own machines, which in a classroom take nothing from the server
+    (the timed lab's tab then runs in a Chromium of its own, at normal priority). A wrapper
+    script, since Playwright starts the browser itself."""
     if not nice:
         return CHROMIUM
     wrapper = ROOT / "artifacts" / "chromium-nice.sh"
@@ -220,6 +221,10 @@ async def run(args) -> dict:
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=browser_command(args.browser_nice), args=ARGS)
+            # The learner whose lab is timed has a browser of their own, at the normal priority: with
+            # --browser-nice the class's browser stands in for other machines, this one for the learner's.
+            lab_browser = (await p.chromium.launch(executable_path=CHROMIUM, args=ARGS) if args.browser_nice
+                           else browser)
             out["rss_at_start_mb"] = round(server.rss_mb())
             await train_once(browser, server.url)
             await asyncio.sleep(args.settle)
@@ -229,7 +234,7 @@ async def run(args) -> dict:
             tabs = await asyncio.gather(*(open_train_page(browser, server.url) for _ in range(args.sessions)))
             records = [{"tab": i, "position": None, "started": None, "finished": None} for i in range(len(tabs))]
             stop, lab_stop, latencies = asyncio.Event(), asyncio.Event(), []
-            lab = asyncio.create_task(lab_latency(browser, server.url, lab_stop, latencies))
+            lab = asyncio.create_task(lab_latency(lab_browser, server.url, lab_stop, latencies))
             await asyncio.sleep(3)  # the lab page is open and idle before the class presses Train
             await asyncio.gather(*(page.wait_for_function(IDLE_JS, timeout=120_000) for _, page in tabs))
             t0 = time.perf_counter()  # a click in every tab at once (JavaScript: no actionability waits)
@@ -268,6 +273,8 @@ async def run(args) -> dict:
                 if i not in closed:
                     await ctx.close()
             await browser.close()
+            if lab_browser is not browser:
+                await lab_browser.close()
         await asyncio.sleep(args.settle)  # Streamlit drops disconnected sessions after its TTL
         out["rss_after_tabs_closed_mb"] = round(server.rss_mb())
     finally:
