@@ -39,7 +39,7 @@ def layer_row_ui(i: int, layer: dict, n_layers: int) -> None:
     """One layer: its settings as widgets (written back into the dict), and move/remove buttons."""
     k = f"build_{layer['id']}"
     cols = st.columns([1.3] + [1] * layer_widgets.MAX_FIELDS + [0.45, 0.45, 0.45], vertical_alignment="bottom")
-    cols[0].markdown(f"**{i + 1}. {layer['type'].replace('_', ' ')}**")
+    cols[0].markdown(f"**{i + 1}. {layer_widgets.kind_title(layer['type'])}**")
     layer_widgets.settings_ui(cols[1:-3], layer, k)
     cols[-3].button("↑", key=f"{k}_up", on_click=_move, args=(i, -1), disabled=i == 0, help=_("Move up"))
     cols[-2].button("↓", key=f"{k}_down", on_click=_move, args=(i, 1), disabled=i == n_layers - 1,

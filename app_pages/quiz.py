@@ -46,7 +46,8 @@ def code_ui() -> None:
                 st.error(str(err))
         st.divider()
         topics = st.multiselect(_("Topics"), list(quiz.TOPICS), default=list(quiz.TOPICS),
-                                format_func=i18n.labels_in_this_language(quiz.TOPICS), key="quiz_topics")
+                                format_func=i18n.labels_in_this_language(quiz.TOPICS), key="quiz_topics",
+                                placeholder=_("Choose topics"))  # Streamlit's own words are English
         seed = st.number_input(_("Seed"), 0, 999_999_999, 1234, key="quiz_seed")
         if topics:
             made = str(quiz.QuizCode(int(seed), tuple(topics)))
@@ -64,7 +65,7 @@ def answer_widget(q: quiz.Question, key: str, locked: bool):
         return st.radio(_("Your answer"), q.keys, index=None, format_func=words.get, key=key, disabled=locked)
     if q.kind == "multiple":
         return st.multiselect(_("Your answers (all that apply)"), q.keys, format_func=words.get, key=key,
-                              disabled=locked)
+                              disabled=locked, placeholder=_("Choose one or more"))
     hint = _("a number, e.g. 896") if q.kind == "numeric" else _("a shape, e.g. 26, 26, 32")
     return st.text_input(_("Your answer"), key=key, placeholder=hint, disabled=locked)
 
