@@ -356,7 +356,20 @@ def test_a_korean_link_trains_in_korean_and_switching_to_japanese_keeps_the_run(
     japanese = page.get_by_test_id("stMetric").filter(has_text=ja("Test accuracy")).get_by_test_id("stMetricValue")
     assert japanese.inner_text() == score
     expect(page.get_by_label(ja("Epochs"))).to_have_value("1")
+    expect(page.get_by_role("radio", name=ja("sample"))).to_be_checked()  # a choice keeps its value, new label
     assert "lang=ja" in page.url
+    # And back: still the same choice (Streamlit keeps a choice as its label; the switch carries it over).
+    page.get_by_test_id("stSidebar").get_by_text("한국어", exact=True).click()
+    page.get_by_text(ko("How well did it learn?")).wait_for()
+    expect(page.get_by_role("radio", name=ko("sample"))).to_be_checked()
+    assert not page.get_by_test_id("stAlertContentError").all_inner_texts()
+    # A lab's choices too, and its link keeps the plain value.
+    page.goto(server + "/convolution?lang=ko&filter=blur")
+    filter_box = page.get_by_role("combobox", name=ko("Filter"), exact=True)
+    expect(filter_box).to_have_value(ko("blur"))
+    page.get_by_test_id("stSidebar").get_by_text("日本語", exact=True).click()
+    expect(page.get_by_role("combobox", name=ja("Filter"), exact=True)).to_have_value(ja("blur"))
+    page.wait_for_function("() => location.search.includes('filter=blur') && location.search.includes('lang=ja')")
 
 
 def test_a_japanese_browser_opens_in_japanese_with_fonts_for_it(server, browser):

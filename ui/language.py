@@ -6,8 +6,9 @@
 
 The choice is one session-state value; `cnn_core.i18n` reads it (installed here) whenever a page
 calls `_()` or shows a message, so everything drawn after a switch is in the new language, and
-every other setting, run and answer of the session stays as it was (widgets are keyed by name and
-show choices through `format_func`, so no widget's value depends on the language).
+every other setting, run and answer of the session stays as it was: widgets are keyed by name,
+show their choices through `format_func` (the values never depend on the language), and the switch
+writes each choice back by value so the browser shows it with its new label.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnn_core import i18n
-from ui import view_links
+from ui import streamlit_compat, view_links
 
 KEY = "lang"  # session state: "en", "ja" or "ko"
 
@@ -58,7 +59,15 @@ def start() -> None:
 def switch() -> None:
     """The sidebar's switch, each language named in itself (a reader finds their own)."""
     st.segmented_control("Language / 言語 / 언어", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
-                         key=KEY, required=True, label_visibility="collapsed")
+                         key=KEY, required=True, label_visibility="collapsed", on_change=_keep_every_choice)
+
+
+def _keep_every_choice() -> None:
+    """Before the first run in the new language: every choice written back by value, so it is shown
+    with its new label (a choice is kept as its label; see streamlit_compat)."""
+    for key in streamlit_compat.keys_of_widgets_holding_labels():
+        if key != KEY and key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def keep() -> None:

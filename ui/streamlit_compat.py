@@ -152,3 +152,29 @@ def _drop_closed_sessions_on_time(every_s: float = SESSION_SWEEP_SECONDS) -> boo
 
     threading.Thread(target=sweep, name="session-sweep", daemon=True).start()
     return True
+
+
+def keys_of_widgets_holding_labels() -> list[str]:
+    """The keys of this session's widgets whose state is the label of the chosen option.
+
+    Streamlit 1.67 keeps a selectbox's, radio's or multiselect's choice as the text its
+    `format_func` showed (their serdes map `formatted_option_to_option_index`), and the browser
+    sends that text back on the next run. After a change of language the text is in the old
+    language and matches none of the new labels, so the widget would lose its value (or hand the
+    page the label itself). The language switch writes each of these values back in its callback,
+    when they are still read with the old labels (ui.language)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    state = getattr(getattr(ctx, "session_state", None), "_state", None)
+    try:
+        metadata = state._new_widget_state.widget_metadata
+        key_of = state._key_id_mapper.id_key_mapping
+    except AttributeError:  # another Streamlit: nothing to keep (a switch may reset such choices)
+        return []
+    keys = []
+    for widget_id, meta in list(metadata.items()):
+        serde = getattr(meta.deserializer, "__self__", None)
+        if hasattr(serde, "formatted_option_to_option_index") and widget_id in key_of:
+            keys.append(key_of[widget_id])
+    return keys
