@@ -5,7 +5,7 @@ import streamlit as st
 from cnn_core import data, experiments, i18n, training
 from cnn_core import spec as spec_mod
 from cnn_core.i18n import _, ngettext
-from ui import charts, classroom, inside_compare, job_panel, state
+from ui import charts, classroom, inside_compare, job_panel, results, state
 
 KEY = "poolx_experiment"
 
@@ -85,6 +85,7 @@ if exp is not None and not exp.active:
                      "per epoch are nearly equal too."))
         with st.expander(_("Every run")):
             runs = exp.runs()
+            runs["state"] = runs["state"].map(lambda s: _(results.STATES[s]))  # the job's state, in words
             st.dataframe(runs, hide_index=True, key="poolx_runs", column_config=column_config(runs))
         first = exp.seeds[0]
         # "max pooling", "avg pooling": the kinds keep their short names, as in the tables above

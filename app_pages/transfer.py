@@ -18,6 +18,7 @@ st.caption(_("A ResNet pretrained on five CIFAR-10 classes gets a new head for a
 
 BACKBONES = {"resnet20": N_("ResNet-20, bundled (pretrained on airplane, automobile, bird, cat, deer)"),
              "resnet50": N_("Keras ResNet50 (ImageNet weights)")}
+BACKBONE_NAMES = {"resnet20": "ResNet-20", "resnet50": "ResNet50"}  # names, the same in every language
 SOURCE_LABELS = {"sample": N_("sample"), "auto": N_("auto")}  # cnn_core.data's sources, as the learner reads them
 # The tables' columns: the rows' own names (the runs kept in the session, the class's record) -> what a learner reads.
 COLUMNS = {
@@ -156,6 +157,8 @@ if runs:
     st.subheader(_("Runs"))
     table = pd.DataFrame(runs)
     table["batch norm"] = table["batch norm"].map(lambda mode: _(BATCH_NORM[mode]) if mode in BATCH_NORM else mode)
+    table["backbone"] = table["backbone"].map(lambda b: BACKBONE_NAMES.get(b, b))  # the rows keep the ids
+    table["target"] = table["target"].map(lambda t: target_names.get(t, t))
     st.dataframe(headed(table), hide_index=True, key="transfer_runs_table",
                  column_config={_(COLUMNS["configuration"]): st.column_config.TextColumn(width="large"),
                                 _(COLUMNS["test accuracy"]): st.column_config.NumberColumn(format="percent"),
