@@ -307,6 +307,12 @@ def test_look_inside_a_mistake_opens_the_inside_view_on_that_image():
         assert any(t.startswith(f"**{n + 1}. {layer.name}** · {type(layer).__name__}") for t in texts), layer.name
     assert any("The network computed" in t for t in texts)  # one value by hand, next to Keras' own
     assert not at.error
+    # Grad-CAM starts on this image's prediction; another mistake moves it to that one's.
+    assert at.selectbox(key="train_res_inside_cam_class").value == int(job.result["predictions"][i])
+    other = next((int(j) for j in job.result["wrong"] if job.result["predictions"][j] != job.result["predictions"][i]), None)
+    if other is not None:
+        at.selectbox(key="train_res_inside_mistake").set_value(other).run()
+        assert at.selectbox(key="train_res_inside_cam_class").value == int(job.result["predictions"][other])
     job.free_model()
     at.run()
     assert any("no longer kept" in info.value for info in at.info)

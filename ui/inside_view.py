@@ -112,8 +112,13 @@ def _prediction(views, ds, image, caption: str, key: str) -> None:
 def _where_it_looked(model, ds, image, views, key: str) -> None:
     st.markdown(_("#### Where did the model look?"))
     predicted = int(views[-1].values.argmax())
+    # Another image (a mistake picked, a new drawing): the heatmap starts on that image's prediction.
+    shown_for = hash(np.asarray(image).tobytes())
+    if st.session_state.get(f"{key}_cam_image") != shown_for:
+        st.session_state[f"{key}_cam_image"] = shown_for
+        st.session_state[f"{key}_cam_class"] = predicted
     its_prediction = _("{label} (its prediction)")
-    c = st.selectbox(_("For the class"), range(len(ds.class_names)), index=predicted, key=f"{key}_cam_class",
+    c = st.selectbox(_("For the class"), range(len(ds.class_names)), key=f"{key}_cam_class",
                      format_func=lambda j: (its_prediction.format(label=class_name(ds, j))
                                             if j == predicted else class_name(ds, j)))
     heat = inside.grad_cam(model, image, c)
