@@ -127,3 +127,15 @@ def test_translations_use_the_glossarys_terms(lang):
     texts = [s for _, _, strings in _entries(lang) for s in strings] + [bank]
     for word in NOT_THE_GLOSSARYS[lang]:
         assert not [t for t in texts if word in t], f"{lang}: {word!r} is not the glossary's term"
+
+
+# Markdown (CommonMark) does not close ** right after punctuation when a letter follows:
+# "**(26,26,16)**입니다" shows its asterisks. English puts a space there; Japanese and Korean may not.
+BOLD_THAT_DOES_NOT_CLOSE = re.compile(r"(?<=[)\].,:;!?'\"”’）」】〕])\*\*(?=\w)")
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_bold_text_closes_in_every_translation(lang):
+    for _message, ids, strings in _entries(lang):
+        for text in strings:
+            assert not BOLD_THAT_DOES_NOT_CLOSE.search(text), f"{lang}: ** will show as asterisks in {text!r}"
