@@ -136,6 +136,6 @@ BOLD_THAT_DOES_NOT_CLOSE = re.compile(r"(?<=[)\].,:;!?'\"”’）」】〕])\*\
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_bold_text_closes_in_every_translation(lang):
-    for _message, ids, strings in _entries(lang):
+    for _message, _ids, strings in _entries(lang):
         for text in strings:
             assert not BOLD_THAT_DOES_NOT_CLOSE.search(text), f"{lang}: ** will show as asterisks in {text!r}"
