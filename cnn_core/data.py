@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnn_core.i18n import N_
+from cnn_core.i18n import N_, _
 from cnn_core.messages import UserError, msg
 
 ASSETS = Path(__file__).parent / "assets"
@@ -259,3 +259,8 @@ def _read(name: str, kind: str, progress: Progress | None) -> Dataset:
 def to_float(x: np.ndarray) -> np.ndarray:
     """uint8 images -> float32 in [0, 1], the input every model of this project expects."""
     return np.asarray(x, dtype=np.float32) / np.float32(255.0)
+
+
+def class_label(class_names, index) -> str:
+    """Class `index` as the reader reads it: CIFAR-10's names (marked above) translated, digits as they are."""
+    return _(str(class_names[int(index)]))

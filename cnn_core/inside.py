@@ -26,6 +26,7 @@ from cnn_core.i18n import ngettext
 from cnn_core.messages import Message, UserError, msg
 
 TOP_K = 9
+PICKER_CHANNELS = 32  # maps in the clickable grid (more when the picked filter is further on)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,10 @@ class WindowArithmetic:
     activation: str
     value: float  # activation(total): the feature map's value there
     corner: tuple[int, int]  # the window's top-left in padded input coordinates
+
+    def channel_part(self, channel: int) -> float:
+        """What one input channel's products add to the sum."""
+        return float(self.products[:, :, channel].sum())
 
     def sentence(self, network_value: float) -> Message:
         """The sum written out, next to the value the network itself computed there."""
@@ -158,6 +163,11 @@ def _check_input(model, image: np.ndarray) -> None:
     got = got + (1,) if len(got) == 2 else got
     if tuple(got) != want:
         raise UserError("inside.input_shape", got="x".join(map(str, got)), want="x".join(map(str, want)))
+
+
+def picker_maps(maps: np.ndarray, channel: int, limit: int = PICKER_CHANNELS) -> np.ndarray:
+    """The maps a picker shows: the first `limit` channels, or up to the picked one if it is further on."""
+    return maps[:, :, :max(channel + 1, min(maps.shape[2], limit))]
 
 
 def conv_layer_names(model) -> list[str]:

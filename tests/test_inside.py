@@ -233,3 +233,10 @@ def test_grad_cam_points_at_what_the_trained_model_uses_and_the_untrained_one_at
     trained = runner.run(runner.TrainRequest(spec, cfg), metrics.MetricsBuffer()).model
     top, bottom = _occlusion_drops(trained, images)
     assert top > 0.2 and top > 2 * bottom
+
+
+def test_the_value_picker_shows_the_first_maps_or_up_to_the_picked_one():
+    maps = np.zeros((5, 5, 64), dtype="float32")
+    assert inside.picker_maps(maps, 3).shape[2] == inside.PICKER_CHANNELS
+    assert inside.picker_maps(maps, 40).shape[2] == 41  # the picked filter is always in the grid
+    assert inside.picker_maps(maps[:, :, :8], 2).shape[2] == 8

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnn_core import i18n
+from cnn_core import data, i18n
 from cnn_core.i18n import N_, _
 
 
@@ -82,7 +82,7 @@ def runs_figure(runs: list[tuple[str, object]]) -> go.Figure:
 
 def class_labels(class_names: list) -> list[str]:
     """Class names as the reader reads them: CIFAR-10's (marked in cnn_core.data) translated, digits as they are."""
-    return [_(str(name)) for name in class_names]
+    return [data.class_label(class_names, i) for i in range(len(class_names))]
 
 
 def class_axis(class_names: list) -> dict:
