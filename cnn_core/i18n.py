@@ -72,11 +72,11 @@ def _(text: str) -> str:  # gettext's conventional name, so that extraction tool
     return translation(language()).gettext(text)
 
 
-def now() -> Callable[[str], str]:
-    """`_` fixed to the current reader's language, for a function called later or on another thread:
-    a widget's `format_func` formats in the language the widget was drawn in (Streamlit's test
-    harness calls it outside the session, where `_` would read English)."""
-    gettext = translation(language()).gettext
+def now(lang: str | None = None) -> Callable[[str], str]:
+    """`_` fixed to `lang` (default: the current reader's language), for a function called later or
+    on another thread: a widget's `format_func` formats in the language the widget was drawn in
+    (Streamlit's test harness calls it outside the session, where `_` would read English)."""
+    gettext = translation(lang or language()).gettext
     return lambda text: gettext(text) if text else text
 
 

@@ -157,14 +157,8 @@ def _valid_conv(rng: random.Random):
             return n, c, rng.choice([8, 16, 32, 64]), k, s, pad
 
 
-def _gettext(language: str | None):
-    """`_` for a generated question's words: in `language`, by default the reader's. The words
-    are made with the question, which is never cached: each quiz is made in its reader's language."""
-    return i18n.translation(language or i18n.language()).gettext
-
-
 def gen_conv_shape(rng: random.Random, language: str | None = None) -> Question:
-    _ = _gettext(language)
+    _ = i18n.now(language)  # the question is never cached: each quiz is made in its reader's language
     n, c, f, k, s, pad = _valid_conv(rng)
     out = ar.conv_output_size(n, k, s, pad)
     layer = f"Conv2D({f}, {k}, strides={s}, padding='{pad}')"
@@ -180,7 +174,7 @@ def gen_conv_shape(rng: random.Random, language: str | None = None) -> Question:
 
 
 def gen_conv_params(rng: random.Random, language: str | None = None) -> Question:
-    _ = _gettext(language)
+    _ = i18n.now(language)  # the question is never cached: each quiz is made in its reader's language
     n, c, f, k, s, pad = _valid_conv(rng)
     p = ar.conv_params(k, c, f)
     layer = f"Conv2D({f}, {k}, strides={s}, padding='{pad}')"
@@ -196,7 +190,7 @@ def gen_conv_params(rng: random.Random, language: str | None = None) -> Question
 
 
 def gen_pool_shape(rng: random.Random, language: str | None = None) -> Question:
-    _ = _gettext(language)
+    _ = i18n.now(language)  # the question is never cached: each quiz is made in its reader's language
     n, c = rng.choice([(26, 32), (13, 64), (11, 64), (30, 16), (7, 128), (224, 64), (15, 8)])
     size, pad = rng.choice([2, 2, 3]), rng.choice(["valid", "valid", "same"])
     if size > n:
@@ -216,7 +210,7 @@ def gen_pool_shape(rng: random.Random, language: str | None = None) -> Question:
 
 
 def gen_frozen(rng: random.Random, language: str | None = None) -> Question:
-    _ = _gettext(language)
+    _ = i18n.now(language)  # the question is never cached: each quiz is made in its reader's language
     shape = rng.choice([(28, 28, 1), (32, 32, 3)])
     f1, f2, units = rng.choice([8, 16, 32]), rng.choice([16, 32, 64]), rng.choice([32, 64, 128])
     spec = [{"type": "conv", "filters": f1, "kernel": 3}, {"type": "pool"},
