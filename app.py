@@ -4,9 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnn_core import warmup
+from cnn_core import diagnostics, warmup
 from cnn_core.i18n import _
-from ui import classroom, language, nav, presenting, streamlit_compat
+from ui import classroom, language, nav, presenting, streamlit_compat, turns
 
 ICON = Path(__file__).parent / "ui" / "assets" / "icon.png"
 streamlit_compat.install()  # once per process: what this app changes in Streamlit, and a version check
@@ -29,4 +29,9 @@ with st.sidebar:
 language.keep()
 presenting.keep()  # before the page: a page may end its run early (st.stop)
 classroom.showing(page)  # by its key: the teacher's dashboard says where, in the teacher's words
-page.run()
+with diagnostics.timed_run(nav.key_of(page)):  # CNN_PAUSES=1: slow page runs in the server's log
+    if nav.key_of(page) in nav.TRAINING_PAGES:
+        with turns.turn():  # 30 Train pages at once take turns; a lab's answer does not wait behind them
+            page.run()
+    else:
+        page.run()

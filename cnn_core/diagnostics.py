@@ -1,7 +1,8 @@
 """What the process holds, for a teacher (or developer) chasing memory: CNN_DIAGNOSTICS=60 logs it
 every 60 s to the terminal that runs the server. CNN_PAUSES=1 logs what makes a server slow to
-answer: garbage collections over 50 ms, and every time a thread that asks to run every 10 ms got
-to run 200 ms late or more (the interpreter held by other threads, or no CPU for the process).
+answer: garbage collections over 50 ms, every time a thread that asks to run every 10 ms got
+to run 200 ms late or more (the interpreter held by other threads, or no CPU for the process),
+and page runs that took 300 ms or more (which page, how long).
 
     from cnn_core import diagnostics
     diagnostics.report()    # {"rss_mb": ..., "jobs": ..., "keras_models": ..., "tf_functions": ...}
@@ -15,6 +16,8 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from cnn_core.memory import rss_mb
 
@@ -75,8 +78,28 @@ def watch_pauses(gc_ms: float = 50.0, late_ms: float = 200.0) -> None:
     threading.Thread(target=heartbeat, name="pause-watch", daemon=True).start()
 
 
+_watching = threading.Event()
+SLOW_RUN_S = 0.3
+
+
+@contextmanager
+def timed_run(what: str) -> Iterator[None]:
+    """Log `what` (a page's run) when it took SLOW_RUN_S or more, while pauses are watched."""
+    if not _watching.is_set():
+        yield
+        return
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = time.perf_counter() - t
+        if seconds >= SLOW_RUN_S:
+            log.info("pause: a run of %s took %.0f ms", what, seconds * 1000)
+
+
 def start_from_environment() -> bool:
     if os.environ.get("CNN_PAUSES"):
+        _watching.set()
         watch_pauses()
     every = os.environ.get("CNN_DIAGNOSTICS", "")
     if not every.replace(".", "", 1).isdigit() or float(every) <= 0:

@@ -22,7 +22,7 @@ from cnn_core import executors
 from cnn_core.i18n import _
 from cnn_core.jobs import Job, JobGroup
 from cnn_core.messages import Message, msg
-from ui import classroom, errors
+from ui import classroom, errors, turns
 
 GRACE_SECONDS = 30  # a tab that reconnects within this keeps its job
 KEEP_MODELS = 5  # older runs of a session keep their numbers and curves but drop their models
@@ -186,6 +186,10 @@ def panel(key: str, start: Callable[..., Job | JobGroup], *, start_label: str, i
 
     @st.fragment(run_every=st.session_state[f"{key}_cadence"])
     def live_view():
+        with turns.turn():  # a poll runs without its page's run: it takes its own turn (ui.turns)
+            _live_view()
+
+    def _live_view():
         job = st.session_state.get(key)
         if job is None:
             if callable(idle):

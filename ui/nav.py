@@ -20,6 +20,9 @@ PAGES = {
     "instructor": ("app_pages/instructor.py", N_("Instructor"), ":material/school:", N_("Teach")),
 }
 
+# The pages whose runs report on training (a job panel): they take turns in a busy server (ui.turns).
+TRAINING_PAGES = frozenset({"train", "pooling_experiment", "transfer"})
+
 
 def navigation() -> dict:
     """{section: [st.Page, ...]} for st.navigation."""
