@@ -16,7 +16,10 @@ the convolution lab once a second. It prints, and writes to artifacts/load_test.
 - errors: any exception or error box seen on any page;
 - memory: the server's resident memory at the baseline, its peak, and after the tabs closed and
   Streamlit dropped their sessions (`--settle` seconds: its disconnected-session TTL is 120 s);
-- lab latency: from the kernel change to the new output size on screen (median, 90th, worst).
+- lab latency: from the kernel change to the new output size on screen (median, 90th, worst),
+  and the slowest answers with when they were asked for, in seconds after the Train clicks
+  (`train_pressed_at` is the clicks' time of day: with CNN_PAUSES=1 set for the server, its log
+  says what it was doing then: slow page runs, late threads, long garbage collections).
 """
 
 from __future__ import annotations
@@ -155,9 +158,10 @@ async def watch(page, record: dict, records: list, stop: asyncio.Event) -> None:
         await asyncio.sleep(0.5)
 
 
-async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list) -> None:
+async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list, times: list, clock: dict) -> None:
     """One more learner: kernel size up and down in the convolution lab, once a second, timed from
-    the key press to the new output size on screen."""
+    the key press to the new output size on screen. `times` gets when each answer was asked for, in
+    seconds from the class's Train clicks (`clock["t0"]`; negative before them)."""
     ctx = await browser.new_context(viewport={"width": 1200, "height": 900})
     page = await ctx.new_page()
     page.set_default_timeout(60_000)
@@ -171,6 +175,7 @@ async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list) -> 
         expected = re.compile(rf"Output size: 28x28 (->|→) {n}x{n}$")  # markdown draws -> as an arrow
         await slider.focus()
         t = time.perf_counter()
+        times.append(round(t - clock.get("t0", t), 1))
         await slider.press(key)
         try:
             await page.get_by_text(expected).wait_for(timeout=30_000)
@@ -197,12 +202,14 @@ def browser_command(nice: int) -> str:
     return str(wrapper)
 
 
-def start_profiler(server, path: str | None):
-    """py-spy (if asked for and installed) sampling the server while the class trains."""
+def start_profiler(server, path: str | None, seconds: float | None):
+    """py-spy (if asked for and installed) sampling the server while the class trains (or for its
+    first `seconds`: the burst of 30 clicks)."""
     if not path:
         return None
+    duration = ["--duration", str(int(seconds))] if seconds else []
     return subprocess.Popen(["py-spy", "record", "--pid", str(server.proc.pid), "--format", "raw", "--rate", "50",
-                             "--nonblocking", "-o", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--nonblocking", *duration, "-o", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def percentile(values: list, q: float) -> float:
@@ -233,16 +240,18 @@ async def run(args) -> dict:
 
             tabs = await asyncio.gather(*(open_train_page(browser, server.url) for _ in range(args.sessions)))
             records = [{"tab": i, "position": None, "started": None, "finished": None} for i in range(len(tabs))]
-            stop, lab_stop, latencies = asyncio.Event(), asyncio.Event(), []
-            lab = asyncio.create_task(lab_latency(lab_browser, server.url, lab_stop, latencies))
+            stop, lab_stop, latencies, asked_at, clock = asyncio.Event(), asyncio.Event(), [], [], {}
+            lab = asyncio.create_task(lab_latency(lab_browser, server.url, lab_stop, latencies, asked_at, clock))
             await asyncio.sleep(3)  # the lab page is open and idle before the class presses Train
             await asyncio.gather(*(page.wait_for_function(IDLE_JS, timeout=120_000) for _, page in tabs))
-            t0 = time.perf_counter()  # a click in every tab at once (JavaScript: no actionability waits)
+            t0 = clock["t0"] = time.perf_counter()  # a click in every tab at once (JavaScript: no actionability waits)
             await asyncio.gather(*(page.evaluate(CLICK_TRAIN_JS) for _, page in tabs))
             out["train_pressed_within_s"] = round(time.perf_counter() - t0, 2)
+            # the clicks' wall-clock time, to line up "slowest" with the server's log (CNN_PAUSES=1)
+            out["train_pressed_at"] = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.perf_counter() - t0)))
             watchers = [asyncio.create_task(watch(page, rec, records, stop))
                         for (_, page), rec in zip(tabs, records, strict=True)]
-            profiler = start_profiler(server, args.profile)
+            profiler = start_profiler(server, args.profile, args.profile_seconds)
             deadline = time.perf_counter() + 60  # until every tab has said where it stands
             while any(r["position"] is None and r["started"] is None for r in records) and time.perf_counter() < deadline:
                 await asyncio.sleep(0.5)
@@ -306,7 +315,10 @@ async def run(args) -> dict:
         "lab_latency_s": {"samples": len(latencies), "timeouts": len(latencies) - len(good),
                           "median": round(statistics.median(good), 3) if good else None,
                           "p90": round(percentile(good, 0.9), 3) if good else None,
-                          "worst": round(max(good), 3) if good else None},
+                          "worst": round(max(good), 3) if good else None,
+                          # the slowest answers, and when they were asked for (s after the Train clicks)
+                          "slowest": sorted(([round(x, 2), at] for x, at in zip(latencies, asked_at, strict=True) if x == x),
+                                            reverse=True)[:8]},
     })
     return out
 
@@ -320,6 +332,7 @@ def main() -> None:
     ap.add_argument("--browser-nice", type=int, default=0,
                     help="run the class's Chromium this much nicer than the server (default 0: equal)")
     ap.add_argument("--profile", help="write py-spy's raw samples of the server during the class here")
+    ap.add_argument("--profile-seconds", type=float, help="profile only this long after the Train clicks")
     args = ap.parse_args()
     out = asyncio.run(run(args))
     (ROOT / "artifacts" / "load_test.json").write_text(json.dumps(out, indent=1))
