@@ -58,3 +58,34 @@ def test_a_click_on_a_feature_map_picks_the_value_under_the_pointer():
     assert charts.picked_value({"points": [{"customdata": {"0": 4.0, "1": 2.0, "2": 3.0, "3": 0.5}}]}) == (3, 2, 3)
     assert charts.picked_value({"points": []}) is None and charts.picked_value(None) is None
     assert charts.picked_value({"points": [{"x": 1, "y": 2}]}) is None
+
+
+def _validated_heatmap(z, title="", box=None, pad=0, colorscale="gray", zmin=None, zmax=None, text=False):
+    """The labs' picture as plotly's validators build it (how ui.lab.heatmap was written before)."""
+    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=False,
+                               text=np.round(z, 2) if text else None, texttemplate="%{text}" if text else None,
+                               hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>"))
+    if pad:
+        h, w = z.shape
+        fig.add_shape(type="rect", x0=pad - 0.5, x1=w - pad - 0.5, y0=pad - 0.5, y1=h - pad - 0.5,
+                      line={"color": "#1f77b4", "dash": "dot", "width": 2})
+    if box is not None:
+        r, c, k = box
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + k - 0.5, y0=r - 0.5, y1=r + k - 0.5,
+                      line={"color": "#d62728", "width": 3})
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+    fig.update_xaxes(showticklabels=False, constrain="domain")
+    fig.update_layout(title=title, height=330, margin={"t": 30 if title else 5, "b": 5, "l": 5, "r": 5})
+    return fig
+
+
+def test_the_labs_pictures_draw_exactly_what_plotlys_validators_would_build():
+    from ui import lab
+
+    z = np.random.default_rng(0).random((30, 30))
+    for kw in ({"title": "input", "box": (3, 4, 3), "pad": 1, "zmin": 0, "zmax": 1},  # the labs' input
+               {"title": "feature map", "box": (0, 0, 1), "colorscale": "RdBu_r"},  # the convolution's output
+               {"text": True}, {}):
+        fast, validated = json.loads(lab.heatmap(z, **kw).to_json()), json.loads(_validated_heatmap(z, **kw).to_json())
+        assert fast == validated, kw
+        go.Figure(fast)  # and plotly accepts it
