@@ -274,6 +274,9 @@ async def run(args) -> dict:
             for i, (_, page) in enumerate(tabs):
                 if i not in closed:
                     errors += await page.evaluate(ERRORS_JS)
+            for rec in [r for r in open_records if r["finished"] is None][:3]:  # what a tab that never finished shows
+                await tabs[rec["tab"]][1].screenshot(path=str(ROOT / "artifacts" / f"unfinished_tab_{rec['tab']}.png"),
+                                                     full_page=True)
             stop.set()
             for w in watchers:
                 w.cancel()
