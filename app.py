@@ -29,9 +29,7 @@ with st.sidebar:
 language.keep()
 presenting.keep()  # before the page: a page may end its run early (st.stop)
 classroom.showing(page)  # by its key: the teacher's dashboard says where, in the teacher's words
-with diagnostics.timed_run(nav.key_of(page)):  # CNN_PAUSES=1: slow page runs in the server's log
-    if nav.key_of(page) in nav.TRAINING_PAGES:
-        with turns.turn():  # 30 Train pages at once take turns; a lab's answer does not wait behind them
-            page.run()
-    else:
-        page.run()
+# 30 Train pages at once take turns, so a lab's answer does not wait behind them; CNN_PAUSES=1
+# logs slow page runs in the server's log.
+with diagnostics.timed_run(nav.key_of(page)), turns.turn(needed=nav.key_of(page) in nav.TRAINING_PAGES):
+    page.run()

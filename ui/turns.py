@@ -27,10 +27,13 @@ _this_thread = threading.local()
 
 
 @contextmanager
-def turn(patience_s: float | None = None) -> Iterator[bool]:
+def turn(patience_s: float | None = None, *, needed: bool = True) -> Iterator[bool]:
     """Wait for a turn (at most `patience_s`, default PATIENCE_S), run the block, hand the turn on.
     Yields whether it got one. A thread that already has a turn keeps it: a live view drawn inside
-    its page's run."""
+    its page's run. `needed=False` (a page that does not train) runs the block at once."""
+    if not needed:
+        yield False
+        return
     if getattr(_this_thread, "depth", 0):
         _this_thread.depth += 1
         try:
