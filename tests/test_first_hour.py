@@ -221,6 +221,30 @@ def test_train_is_disabled_while_this_tabs_job_is_queued_or_training():
         blocker.wait(120)
 
 
+def test_a_train_click_runs_the_page_once(monkeypatch):
+    """30 clicks at once are 30 runs of the Train page, not 60: the click's own run starts the job
+    and draws Start disabled (it used to start it, then rerun the whole page to redraw)."""
+    from ui import state
+
+    runs = []
+    current_spec = state.current_spec
+    monkeypatch.setattr(state, "current_spec", lambda: runs.append(1) or current_spec())
+    ex = executors.default_executor()
+    blocker = jobs.Job(runner.TrainRequest(TINY, _cfg(epochs=5, max_train_images=0))).start(ex)
+    try:
+        at = _page("app_pages/train.py", cnn_layers=[{**layer, "id": f"D{i}"} for i, layer in enumerate(TINY)])
+        at.radio(key="train_source").set_value("sample").run()
+        runs.clear()
+        at.button(key="train_job_start").click().run()
+        assert len(runs) == 1
+        assert at.session_state["train_job"].active and at.button(key="train_job_start").disabled
+        assert not at.button(key="train_job_stop").disabled
+        at.session_state["train_job"].stop()
+    finally:
+        blocker.stop()
+        blocker.wait(120)
+
+
 def test_queue_and_end_states_read_as_sentences():
     from ui import job_panel
 

@@ -168,16 +168,22 @@ def panel(key: str, start: Callable[..., Job | JobGroup], *, start_label: str, i
     `start_label`, `idle` and `disabled_reason` come translated (the page's `_()`)."""
     job = st.session_state.get(key)
     active = job is not None and job.active
-    b1, b2, b3 = st.columns([1, 1, 4], vertical_alignment="center")
-    if b1.button(start_label, key=f"{key}_start", type="primary", disabled=active or bool(disabled_reason)) \
-            and not active:
+    failed_to_start = None
+    # The click's own run starts the job before the buttons are drawn, so this one run already shows
+    # Start disabled and the live view polling (no second run of the page: 30 clicks at once cost 30
+    # page runs, not 60). A button's click is in session state before its widget is drawn.
+    if st.session_state.get(f"{key}_start") and not active and not disabled_reason:
         try:
             job = start(label=next_label(), owner_alive=owner_alive())
         except Exception as exc:  # noqa: BLE001  (a UserError is a sentence; anything else is logged)
-            errors.show(exc)
+            failed_to_start = exc
         else:
-            st.session_state[key] = job.start(executor())
-            st.rerun()  # redraw with Start disabled and the live view polling
+            job = st.session_state[key] = job.start(executor())
+            active = True
+    b1, b2, b3 = st.columns([1, 1, 4], vertical_alignment="center")
+    b1.button(start_label, key=f"{key}_start", type="primary", disabled=active or bool(disabled_reason))
+    if failed_to_start is not None:
+        errors.show(failed_to_start)
     if b2.button(_("Stop"), key=f"{key}_stop", disabled=not active):
         job.stop()
     if disabled_reason:
