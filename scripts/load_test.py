@@ -189,15 +189,18 @@ async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list, tim
     await ctx.close()
 
 
-def browser_command(nice: int) -> str:
-    """Chromium, or (--browser-nice N) Chromium at a lower CPU priority than the server: the 30
-    tabs stand in for learners' own machines, which in a classroom take nothing from the server
-    (the timed lab's tab then runs in a Chromium of its own, at normal priority). A wrapper
-    script, since Playwright starts the browser itself."""
-    if not nice:
+def browser_command(nice: int, cpus: str | None) -> str:
+    """Chromium, or Chromium at a lower CPU priority than the server (--browser-nice N) and/or held
+    to some of the CPUs (--browser-cpus 1): the 30 tabs stand in for learners' own machines, which
+    in a classroom take nothing from the server (the timed lab's tab then runs in a Chromium of its
+    own, at normal priority on every CPU). Thirty busy renderers at nice 10 still outweigh one
+    server thread at nice 0 for the kernel's scheduler; held to one core, they leave the other to
+    the server and training. A wrapper script, since Playwright starts the browser itself."""
+    if not nice and not cpus:
         return CHROMIUM
-    wrapper = ROOT / "artifacts" / "chromium-nice.sh"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} {CHROMIUM} "$@"\n')
+    prefix = (f"taskset -c {cpus} " if cpus else "") + (f"nice -n {int(nice)} " if nice else "")
+    wrapper = ROOT / "artifacts" / "chromium-class.sh"
+    wrapper.write_text(f'#!/bin/sh\nexec {prefix}{CHROMIUM} "$@"\n')
     wrapper.chmod(0o755)
     return str(wrapper)
 
@@ -223,15 +226,17 @@ async def run(args) -> dict:
     (ROOT / "artifacts").mkdir(exist_ok=True)
     server = Server(ROOT / "artifacts" / "load_test_server.log")
     out: dict = {"sessions": args.sessions, "closed_while_queued": args.close, "url": server.url,
-                 "browser_nice": args.browser_nice,
+                 "browser_nice": args.browser_nice, "browser_cpus": args.browser_cpus,
                  "machine": f"{os.cpu_count()} CPU cores", "when": time.strftime("%Y-%m-%d %H:%M")}
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=browser_command(args.browser_nice), args=ARGS)
+            browser = await p.chromium.launch(executable_path=browser_command(args.browser_nice, args.browser_cpus),
+                                              args=ARGS)
             # The learner whose lab is timed has a browser of their own, at the normal priority: with
-            # --browser-nice the class's browser stands in for other machines, this one for the learner's.
-            lab_browser = (await p.chromium.launch(executable_path=CHROMIUM, args=ARGS) if args.browser_nice
-                           else browser)
+            # --browser-nice or --browser-cpus the class's browser stands in for other machines, this
+            # one for the learner's.
+            apart = args.browser_nice or args.browser_cpus
+            lab_browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS) if apart else browser
             out["rss_at_start_mb"] = round(server.rss_mb())
             await train_once(browser, server.url)
             await asyncio.sleep(args.settle)
@@ -334,6 +339,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--browser-nice", type=int, default=0,
                     help="run the class's Chromium this much nicer than the server (default 0: equal)")
+    ap.add_argument("--browser-cpus", help="hold the class's Chromium to these CPUs (taskset's list, e.g. 1)")
     ap.add_argument("--profile", help="write py-spy's raw samples of the server during the class here")
     ap.add_argument("--profile-seconds", type=float, help="profile only this long after the Train clicks")
     args = ap.parse_args()
