@@ -2,6 +2,7 @@
 
     python scripts/load_test.py                      # 30 sessions, 5 of them closed while queued
     python scripts/load_test.py --sessions 10 --close 2 --settle 150
+    python scripts/load_test.py --browser-nice 10 --browser-cpus 1   # the class's tabs as if on their own machines
 
 It starts `python serve.py` (the README's start command) on a free port (Debian's Chromium, driven by Playwright, is the
 class), lets one learner train once and leave (so TensorFlow, the dataset and plotly are loaded:
@@ -14,6 +15,8 @@ the convolution lab once a second. It prints, and writes to artifacts/load_test.
 - queue: whether the jobs started in the order they arrived (the server's log numbers them), and
   whether the open tabs saw themselves start in the order of the places they were shown;
 - errors: any exception or error box seen on any page;
+- CPU: the seconds the server and the browsers used while the class trained (the browsers' share
+  is what learners' own machines would take off the server in a classroom);
 - memory: the server's resident memory at the baseline, its peak, and after the tabs closed and
   Streamlit dropped their sessions (`--settle` seconds: its disconnected-session TTL is 120 s);
 - lab latency: from the kernel change to the new output size on screen (median, 90th, worst),
@@ -51,6 +54,49 @@ STATUS_JS = ("() => [...document.querySelectorAll('[data-testid=stMarkdownContai
              ".find(t => /^(Queued|Training on|Finished|Stopped|Loading|Preparing|Building)/.test(t)) || ''")
 ERRORS_JS = ("() => [...document.querySelectorAll('[data-testid=stException], [data-testid=stAlertContentError]')]"
              ".map(e => e.innerText.slice(0, 200))")
+
+
+class CpuUse:
+    """CPU seconds the server and the browsers used while the class trained: the share of the two
+    cores that went to the class's 30 tabs (which in a classroom run on other machines). Each
+    process's time is read from /proc twice a second and its highest reading kept, so a renderer
+    that exits (a closed tab) keeps what it had used."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.started = time.perf_counter()
+        self._stop = threading.Event()
+        self._read()
+        self.first = dict(self.last)
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _read(self) -> None:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue  # gone between the listing and the read
+            name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+            pid = int(stat.parent.name)
+            if pid == self.server_pid or name.startswith("chrom"):
+                self.last[pid] = max(self.last.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / self.TICK)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            self._read()
+
+    def result(self) -> dict:
+        self._stop.set()
+        self._read()
+        used = {pid: t - self.first.get(pid, 0.0) for pid, t in self.last.items()}
+        wall = time.perf_counter() - self.started
+        return {"seconds": round(wall, 1), "cpu_seconds_available": round(wall * (os.cpu_count() or 1), 1),
+                "server_cpu_s": round(used.get(self.server_pid, 0.0), 1),
+                "browsers_cpu_s": round(sum(t for pid, t in used.items() if pid != self.server_pid), 1)}
 
 
 def free_port() -> int:
@@ -254,6 +300,7 @@ async def run(args) -> dict:
             out["train_pressed_within_s"] = round(time.perf_counter() - t0, 2)
             # the clicks' wall-clock time, to line up "slowest" with the server's log (CNN_PAUSES=1)
             out["train_pressed_at"] = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.perf_counter() - t0)))
+            cpu = CpuUse(server.proc.pid)
             watchers = [asyncio.create_task(watch(page, rec, records, stop))
                         for (_, page), rec in zip(tabs, records, strict=True)]
             profiler = start_profiler(server, args.profile, args.profile_seconds)
@@ -270,6 +317,7 @@ async def run(args) -> dict:
             while any(r["finished"] is None for r in open_records) and time.perf_counter() < deadline:
                 await asyncio.sleep(1)
             out["class_seconds"] = round(time.perf_counter() - t0, 1)
+            out["cpu_while_the_class_trained"] = cpu.result()  # the browsers' share: not there in a classroom
             if profiler is not None:
                 profiler.send_signal(signal.SIGINT)
                 profiler.wait(timeout=60)
