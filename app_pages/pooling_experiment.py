@@ -5,7 +5,7 @@ import streamlit as st
 from cnn_core import data, experiments, i18n, training
 from cnn_core import spec as spec_mod
 from cnn_core.i18n import _, ngettext
-from ui import charts, classroom, inside_compare, job_panel, results, state
+from ui import charts, classroom, inside_compare, job_panel, kept, results, state
 
 KEY = "poolx_experiment"
 
@@ -19,6 +19,8 @@ if not any(layer["type"] in ("pool", "global_pool") for layer in spec):
     st.info(_("Your model on **Build a CNN** has no pooling layer, so this uses the Keras MNIST convnet."))
 st.caption(_("Model: {layers} + classifier.").format(layers=spec_mod.summary(spec)))
 
+SETTINGS = ["poolx_source", "poolx_epochs", "poolx_seeds", "poolx_images"]
+kept.restore("poolx_")  # as the learner left them (Streamlit forgets them on another page)
 c1, c2, c3 = st.columns(3)
 with c1:
     name = state.dataset_ui("poolx_dataset")
@@ -30,6 +32,7 @@ n_seeds = c2.number_input(_("Repeat with N seeds"), 1, 5, 1, key="poolx_seeds",
 all_images = _("all")
 images = c3.select_slider(_("Training images"), [1000, 2000, 5000, 10000, 0], value=5000, key="poolx_images",
                           format_func=lambda n: all_images if n == 0 else f"{n:,}")
+kept.remember(SETTINGS)
 n_runs = int(n_seeds) * 2
 c3.caption(ngettext("{n} training run; they take turns on this server's CPU.",
                     "{n} training runs; they take turns on this server's CPU.", n_runs).format(n=n_runs))

@@ -7,7 +7,7 @@ from cnn_core import spec as spec_mod
 from cnn_core.i18n import _
 from cnn_core.jobs import Job
 from cnn_core.messages import UserError
-from ui import charts, classroom, device, errors, inside_live, job_panel, presenting, results, state
+from ui import charts, classroom, device, errors, inside_live, job_panel, kept, presenting, results, state
 
 KEY = "train_job"
 HISTORY = "train_history"
@@ -20,10 +20,11 @@ DEFAULTS = {"train_source": "auto", "train_epochs": 2, "train_batch": 128, "trai
 
 
 def now(key: str):
-    """A setting's current value (the learner's, a preset's, or the default), passed to its widget as
-    its own value: a browser that sends a widget's value before it has heard ours (a busy server,
-    30 tabs at once) then sends this one, never the widget's blank minimum (batch size 0)."""
-    return st.session_state.get(key, DEFAULTS[key])
+    """A setting's current value (the learner's, a preset's, the one kept from the page's last run,
+    or the default), passed to its widget as its own value: a browser that sends a widget's value
+    before it has heard ours (a busy server, 30 tabs at once) then sends this one, never the
+    widget's blank minimum (batch size 0)."""
+    return kept.recall(key, DEFAULTS[key])
 
 
 def index(options, key: str) -> int:
@@ -160,6 +161,7 @@ c3.metric(_("Total parameters"), f"{total:,}")
 config = None
 with presenting.controls(_("Training settings")), errors.shown():  # a setting that makes no sense: a sentence,
     config = settings_ui(name)                                    # and Train stays disabled
+kept.remember(DEFAULTS)  # for the next visit: Streamlit forgets the widgets' values on another page
 st.caption(device.sentence())
 
 job = job_panel.panel(

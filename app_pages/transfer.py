@@ -7,7 +7,7 @@ from cnn_core import i18n, training, transfer
 from cnn_core.i18n import N_, _
 from cnn_core.jobs import Job
 from cnn_core.messages import UserError
-from ui import charts, classroom, inside_view, job_panel
+from ui import charts, classroom, inside_view, job_panel, kept
 
 KEY, RUNS = "transfer_job", "transfer_runs"
 
@@ -36,6 +36,7 @@ def headed(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns=lambda c: _(COLUMNS[c]) if c in COLUMNS else c)
 
 
+kept.restore("transfer_")  # the settings as the learner left them (Streamlit forgets them on another page)
 c1, c2 = st.columns(2)
 backbone = c1.selectbox(_("Backbone"), list(BACKBONES), format_func=i18n.labels_in_this_language(BACKBONES),
                         key="transfer_backbone")
@@ -104,6 +105,8 @@ source = t3.radio(_("Data"), list(SOURCE_LABELS), horizontal=True, key="transfer
                   format_func=i18n.labels_in_this_language(SOURCE_LABELS))
 scratch = st.checkbox(_("Same ResNet from scratch (random weights, all trainable): the baseline"),
                       key="transfer_scratch")
+kept.remember(["transfer_backbone", "transfer_target", "transfer_bn", "transfer_epochs", "transfer_images",
+               "transfer_source", "transfer_scratch", *(f"transfer_tr_{backbone}_{s}" for s in stages)])
 
 
 def start(label: str, owner_alive) -> Job:

@@ -23,6 +23,7 @@ from typing import Any
 import streamlit as st
 
 from cnn_core.messages import UserError, msg
+from ui import kept
 
 APPLIED = "view_links_applied"  # session state: {param: the link text last applied or written}
 
@@ -43,7 +44,8 @@ class Setting:
 
 
 def restore(settings: list[Setting]) -> None:
-    """Apply what the page's URL says (once per link), then fill in the defaults."""
+    """Apply what the page's URL says (once per link), then fill in what the learner had chosen when
+    the page last ran (`ui.kept`: Streamlit forgets it on another page), else the defaults."""
     applied = st.session_state.setdefault(APPLIED, {})
     refused, reasons = [], []
     for setting in settings:
@@ -61,8 +63,12 @@ def restore(settings: list[Setting]) -> None:
                     setting.apply(value)
                 else:
                     st.session_state[setting.state_key()] = value
-        if setting.default is not None and setting.apply is None and setting.state_key() not in st.session_state:
-            st.session_state[setting.state_key()] = setting.default() if callable(setting.default) else setting.default
+        key = setting.state_key()
+        if setting.apply is None and key not in st.session_state:  # first visit, or back from another page
+            default = setting.default() if callable(setting.default) else setting.default
+            value = kept.recall(key, default)
+            if value is not None:
+                st.session_state[key] = value
     if refused:
         st.warning(" ".join([str(msg("link.bad_settings", n=len(refused), settings=", ".join(refused)))] + reasons))
 
@@ -74,7 +80,8 @@ def _as_code(text: str, limit: int = 40) -> str:
 
 
 def keep(settings: list[Setting]) -> None:
-    """Write the page's settings into its URL (only those that changed: each write reaches the browser)."""
+    """Write the page's settings into its URL (only those that changed: each write reaches the browser),
+    and remember them for the page's next run (`ui.kept`)."""
     applied = st.session_state.setdefault(APPLIED, {})
     for setting in settings:
         key = setting.state_key()
@@ -87,6 +94,7 @@ def keep(settings: list[Setting]) -> None:
         elif st.query_params.get(setting.param) != text:
             st.query_params[setting.param] = text
         applied[setting.param] = text
+    kept.remember(setting.state_key() for setting in settings if setting.apply is None)
 
 
 # ---------------------------------------------------------------- readers for `parse`
