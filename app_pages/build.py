@@ -38,13 +38,16 @@ def _remove(i: int) -> None:
 def layer_row_ui(i: int, layer: dict, n_layers: int) -> None:
     """One layer: its settings as widgets (written back into the dict), and move/remove buttons."""
     k = f"build_{layer['id']}"
-    cols = st.columns([1.3] + [1] * layer_widgets.MAX_FIELDS + [0.45, 0.45, 0.45], vertical_alignment="bottom")
+    cols = st.columns([1.2] + [1] * layer_widgets.MAX_FIELDS + [1.1], vertical_alignment="bottom")
     cols[0].markdown(f"**{i + 1}. {layer_widgets.kind_title(layer['type'])}**")
-    layer_widgets.settings_ui(cols[1:-3], layer, k)
-    cols[-3].button("↑", key=f"{k}_up", on_click=_move, args=(i, -1), disabled=i == 0, help=_("Move up"))
-    cols[-2].button("↓", key=f"{k}_down", on_click=_move, args=(i, 1), disabled=i == n_layers - 1,
-                    help=_("Move down"))
-    cols[-1].button("✕", key=f"{k}_remove", on_click=_remove, args=(i,), help=_("Remove this layer"))
+    layer_widgets.settings_ui(cols[1:-1], layer, k)
+    # The three buttons share one column and wrap onto a second line when it is narrow (a laptop
+    # with the sidebar open): in columns of their own they were cut to a sliver of their arrows.
+    moves = cols[-1].container(horizontal=True, horizontal_alignment="right", gap="small")
+    moves.button("↑", key=f"{k}_up", on_click=_move, args=(i, -1), disabled=i == 0, help=_("Move up"))
+    moves.button("↓", key=f"{k}_down", on_click=_move, args=(i, 1), disabled=i == n_layers - 1,
+                 help=_("Move down"))
+    moves.button("✕", key=f"{k}_remove", on_click=_remove, args=(i,), help=_("Remove this layer"))
 
 
 def add_layer_ui() -> None:

@@ -105,6 +105,28 @@ def test_builder_change_a_layer_and_see_the_new_total(server, page):
     assert _total(page) == "25,450"
 
 
+def test_builder_move_and_remove_buttons_are_whole_on_a_laptop_screen(server, browser):
+    """At 1300 px with the sidebar open (and in Japanese, whose labels are wider) the rows' ↑ ↓ ✕
+    buttons each show their whole arrow: in columns of their own they were cut to slivers."""
+    ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(server + "/build?lang=ja")
+        page.get_by_text("CNN を組み立てる").first.wait_for()
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stMetricValue]').length > 0")
+        clipped = page.evaluate(
+            "() => [...document.querySelectorAll('button')].filter(b => ['↑', '↓', '✕'].includes(b.innerText.trim())"
+            " && b.getClientRects().length)"  # drawn (Streamlit keeps a stale copy of a widget hidden at times)
+            ".map(b => { const label = b.querySelector('p') || b;"
+            "  const r = label.getBoundingClientRect(), box = b.getBoundingClientRect();"
+            "  return {text: b.innerText.trim(), label: r.width, button: box.width}; })")
+        assert len(clipped) >= 12  # the preset's six layers, three buttons each
+        assert all(c["button"] >= c["label"] + 8 for c in clipped), clipped
+    finally:
+        ctx.close()
+
+
 def _train_on_the_sample(page, epochs: int) -> None:
     """The shipped sample, `epochs` epochs, then Train."""
     page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()
