@@ -31,5 +31,6 @@ presenting.keep()  # before the page: a page may end its run early (st.stop)
 classroom.showing(page)  # by its key: the teacher's dashboard says where, in the teacher's words
 # 30 Train pages at once take turns, so a lab's answer does not wait behind them; CNN_PAUSES=1
 # logs slow page runs in the server's log.
-with diagnostics.timed_run(nav.key_of(page)), turns.turn(needed=nav.key_of(page) in nav.TRAINING_PAGES):
+page_key = nav.key_of(page)
+with diagnostics.timed_run(page_key), turns.turn(needed=page_key in nav.TRAINING_PAGES):
     page.run()

@@ -65,8 +65,9 @@ def restore(settings: list[Setting]) -> None:
                     st.session_state[setting.state_key()] = value
         key = setting.state_key()
         if setting.apply is None and key not in st.session_state:  # first visit, or back from another page
-            default = setting.default() if callable(setting.default) else setting.default
-            value = kept.recall(key, default)
+            value = kept.recall(key)  # the default (a function, for some) only when nothing was kept
+            if value is None and setting.default is not None:
+                value = setting.default() if callable(setting.default) else setting.default
             if value is not None:
                 st.session_state[key] = value
     if refused:
