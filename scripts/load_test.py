@@ -2,7 +2,8 @@
 
     python scripts/load_test.py                      # 30 sessions, 5 of them closed while queued
     python scripts/load_test.py --sessions 10 --close 2 --settle 150
-    python scripts/load_test.py --browser-nice 10 --browser-cpus 1   # the class's tabs as if on their own machines
+    python scripts/load_test.py --browser-nice 10    # the class's tabs below the server, on both cores
+    python scripts/load_test.py --browser-nice 10 --browser-cpus 1   # ... and held to one of them
 
 It starts `python serve.py` (the README's start command) on a free port (Debian's Chromium, driven by Playwright, is the
 class), lets one learner train once and leave (so TensorFlow, the dataset and plotly are loaded:
@@ -44,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
+AUTOGROUP_FILE = ROOT / "artifacts" / "chromium-class.autogroup"  # the class's browser's CPU group, as it started
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-renderer-backgrounding",
         "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"]
@@ -238,27 +240,32 @@ async def lab_latency(browser, url: str, stop: asyncio.Event, samples: list, tim
 def browser_command(nice: int, cpus: str | None) -> str:
     """Chromium, or Chromium at a lower CPU priority than the server (--browser-nice N) and/or held
     to some of the CPUs (--browser-cpus 1): the 30 tabs stand in for learners' own machines, which
-    in a classroom take nothing from the server (the timed lab's tab then runs in a Chromium of its
-    own, at normal priority on every CPU). Thirty busy renderers at nice 10 still outweigh one
-    server thread at nice 0 for the kernel's scheduler; held to one core, they leave the other to
-    the server and training. A wrapper script, since Playwright starts the browser itself."""
+    in a classroom take nothing from the server. A wrapper script, since Playwright starts the
+    browser itself, and starts it in a session of its own: Linux (with autogroup, the default)
+    shares the CPU between sessions before it looks at a thread's nice value, so `nice` on
+    Chromium alone changed nothing against the server (measured: its 30 renderers still took half
+    the CPU, and the server's threads ran up to 1.6 s late). The wrapper lowers the priority of
+    Chromium's whole session (/proc/self/autogroup) and says what it got in `AUTOGROUP_FILE`."""
     if not nice and not cpus:
         return CHROMIUM
     prefix = (f"taskset -c {cpus} " if cpus else "") + (f"nice -n {int(nice)} " if nice else "")
+    group = (f"echo {int(nice)} > /proc/self/autogroup 2>/dev/null\n"
+             f"cat /proc/self/autogroup > '{AUTOGROUP_FILE}' 2>/dev/null\n") if nice else ""
     wrapper = ROOT / "artifacts" / "chromium-class.sh"
-    wrapper.write_text(f'#!/bin/sh\nexec {prefix}{CHROMIUM} "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\n{group}exec {prefix}{CHROMIUM} "$@"\n')
     wrapper.chmod(0o755)
     return str(wrapper)
 
 
 def start_profiler(server, path: str | None, seconds: float | None):
     """py-spy (if asked for and installed) sampling the server while the class trains (or for its
-    first `seconds`: the burst of 30 clicks)."""
+    first `seconds`: the burst of 30 clicks). Only the thread that holds the interpreter is
+    sampled: a lab's answer waits on that thread, not on the ones blocked in TensorFlow or a lock."""
     if not path:
         return None
     duration = ["--duration", str(int(seconds))] if seconds else []
     return subprocess.Popen(["py-spy", "record", "--pid", str(server.proc.pid), "--format", "raw", "--rate", "50",
-                             "--nonblocking", *duration, "-o", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--gil", "--nonblocking", *duration, "-o", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def percentile(values: list, q: float) -> float:
@@ -276,13 +283,13 @@ async def run(args) -> dict:
                  "machine": f"{os.cpu_count()} CPU cores", "when": time.strftime("%Y-%m-%d %H:%M")}
     try:
         async with async_playwright() as p:
+            AUTOGROUP_FILE.unlink(missing_ok=True)
             browser = await p.chromium.launch(executable_path=browser_command(args.browser_nice, args.browser_cpus),
                                               args=ARGS)
-            # The learner whose lab is timed has a browser of their own, at the normal priority: with
-            # --browser-nice or --browser-cpus the class's browser stands in for other machines, this
-            # one for the learner's.
-            apart = args.browser_nice or args.browser_cpus
-            lab_browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS) if apart else browser
+            out["browser_autogroup"] = AUTOGROUP_FILE.read_text().strip() if AUTOGROUP_FILE.exists() else None
+            # The learner whose lab is timed has a browser of their own, at the normal priority (the
+            # learner's machine; the class's browser stands in for the others').
+            lab_browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             out["rss_at_start_mb"] = round(server.rss_mb())
             await train_once(browser, server.url)
             await asyncio.sleep(args.settle)
@@ -338,8 +345,7 @@ async def run(args) -> dict:
                 if i not in closed:
                     await ctx.close()
             await browser.close()
-            if lab_browser is not browser:
-                await lab_browser.close()
+            await lab_browser.close()
         await asyncio.sleep(args.settle)  # Streamlit drops disconnected sessions after its TTL
         out["rss_after_tabs_closed_mb"] = round(server.rss_mb())
     finally:
@@ -386,7 +392,8 @@ def main() -> None:
     ap.add_argument("--settle", type=float, default=150, help="seconds to let Streamlit drop closed sessions")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--browser-nice", type=int, default=0,
-                    help="run the class's Chromium this much nicer than the server (default 0: equal)")
+                    help="run the class's Chromium this much nicer than the server, its whole session "
+                         "(default 0: equal)")
     ap.add_argument("--browser-cpus", help="hold the class's Chromium to these CPUs (taskset's list, e.g. 1)")
     ap.add_argument("--profile", help="write py-spy's raw samples of the server during the class here")
     ap.add_argument("--profile-seconds", type=float, help="profile only this long after the Train clicks")
