@@ -17,7 +17,7 @@ st.caption(_(
 ))
 
 def preset_ui() -> None:
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1, c2 = st.columns([5, 2], vertical_alignment="bottom")  # room for "プリセットを読み込む"
     name = c1.selectbox(_("Start from a preset"), list(spec_mod.PRESETS), key="build_preset",
                         format_func=i18n.now())  # the options stay the presets' English names
     if c2.button(_("Load preset"), key="build_load", width="stretch"):
@@ -36,23 +36,27 @@ def _remove(i: int) -> None:
 
 
 def layer_row_ui(i: int, layer: dict, n_layers: int) -> None:
-    """One layer: its settings as widgets (written back into the dict), and move/remove buttons."""
+    """One layer: its title and the move/remove buttons on a line, its settings as widgets under
+    them (written back into the dict). The settings have a line of their own, the page's whole
+    width: beside the title and the buttons, on a laptop or projector (1100-1300 px with the
+    sidebar open) a select showed "va" for "valid" and the Japanese "バイアス" was cut to "バ…"."""
     k = f"build_{layer['id']}"
-    cols = st.columns([1.2] + [1] * layer_widgets.MAX_FIELDS + [1.1], vertical_alignment="bottom")
-    cols[0].markdown(f"**{i + 1}. {layer_widgets.kind_title(layer['type'])}**")
-    layer_widgets.settings_ui(cols[1:-1], layer, k)
-    # The three buttons share one column and wrap onto a second line when it is narrow (a laptop
-    # with the sidebar open): in columns of their own they were cut to a sliver of their arrows.
-    moves = cols[-1].container(horizontal=True, horizontal_alignment="right", gap="small")
+    title, buttons = st.columns([3, 1], vertical_alignment="center")
+    title.markdown(f"**{i + 1}. {layer_widgets.kind_title(layer['type'])}**")
+    # The three buttons share one column and wrap onto a second line when it is narrow: in columns
+    # of their own they were cut to a sliver of their arrows.
+    moves = buttons.container(horizontal=True, horizontal_alignment="right", gap="small")
     moves.button("↑", key=f"{k}_up", on_click=_move, args=(i, -1), disabled=i == 0, help=_("Move up"))
     moves.button("↓", key=f"{k}_down", on_click=_move, args=(i, 1), disabled=i == n_layers - 1,
                  help=_("Move down"))
     moves.button("✕", key=f"{k}_remove", on_click=_remove, args=(i,), help=_("Remove this layer"))
+    if registry.KINDS[layer["type"]].fields:  # Flatten and batch norm have nothing to set
+        layer_widgets.settings_ui(layer, k)
 
 
 def add_layer_ui() -> None:
     layers = state.layers()
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1, c2 = st.columns([5, 2], vertical_alignment="bottom")
     titles = {kind: layer_widgets.kind_title(kind) for kind in registry.addable()}  # in this run's language
     t = c1.selectbox(_("Add a layer at the end"), list(titles), key="build_add_type", format_func=titles.get)
     full = len(layers) >= spec_mod.MAX_LAYERS

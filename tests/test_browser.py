@@ -127,6 +127,33 @@ def test_builder_move_and_remove_buttons_are_whole_on_a_laptop_screen(server, br
         ctx.close()
 
 
+def test_builder_layer_settings_are_whole_on_a_projector(server, browser):
+    """At 1100 px with the sidebar open, in Japanese: no label or chosen value of a layer's settings
+    is cut short. On one line with the layer's title and its buttons, "valid" showed as "va" and
+    "バイアス" (bias) as "バ…"."""
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(server + "/build?lang=ja")
+        page.get_by_text("CNN を組み立てる").first.wait_for()
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stMetricValue]').length > 0")
+        assert page.get_by_test_id("stSidebar").is_visible()
+        texts = page.evaluate(
+            "() => [...document.querySelectorAll('[class*=st-key-build_L]')]"  # a layer's settings (build_L7_padding)
+            ".filter(w => /st-key-build_L\\d+_(?!up|down|remove)/.test(w.className) && w.getClientRects().length)"
+            ".flatMap(w => [...w.querySelectorAll('*')])"  # every part: a label is cut by the box around its text
+            ".concat([...document.querySelectorAll('[data-testid=stMain] button, [data-testid=stMain] button *')])"
+            ".filter(e => e.clientWidth > 0 && (e.value || e.innerText || '').trim())"  # not the checkbox's hidden input, an icon
+            ".map(e => ({text: e.value || e.innerText, shown: e.clientWidth, needed: e.scrollWidth}))")
+        assert len(texts) >= 12  # two conv rows' and two pooling rows' labels and values
+        assert "バイアス" in {t["text"] for t in texts}
+        cut = [t for t in texts if t["needed"] > t["shown"] + 1]
+        assert not cut, cut
+    finally:
+        ctx.close()
+
+
 def _train_on_the_sample(page, epochs: int) -> None:
     """The shipped sample, `epochs` epochs, then Train."""
     page.get_by_test_id("stRadio").get_by_text("sample", exact=True).click()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import streamlit as st
+
 from cnn_core import layers as registry
 from cnn_core.i18n import _
 from cnn_core.layers import Field
@@ -27,9 +29,15 @@ def field_widget(col, field: Field, layer: dict, key: str):
                             help=help_text)
 
 
-def settings_ui(cols, layer: dict, key: str) -> None:
-    """Every setting of `layer` in the given columns, written back into the layer dict."""
-    for col, field in zip(cols, registry.KINDS[layer["type"]].fields, strict=False):
+def settings_ui(layer: dict, key: str) -> None:
+    """Every setting of `layer` side by side on a line of columns, written back into the layer dict.
+    Always MAX_FIELDS columns (a pooling layer's four settings are not stretched across the whole
+    line); a checkbox's a half wider (its box and help mark take room from its label: "バイアス"
+    was cut to "バイ…")."""
+    fields = registry.KINDS[layer["type"]].fields
+    widths = [1.5 if field.kind == "bool" else 1 for field in fields] + [1] * (MAX_FIELDS - len(fields))
+    cols = st.columns(widths, vertical_alignment="bottom")
+    for col, field in zip(cols, fields, strict=False):
         layer[field.name] = field_widget(col, field, layer, f"{key}_{field.name}")
 
 
