@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -105,33 +106,10 @@ def test_builder_change_a_layer_and_see_the_new_total(server, page):
     assert _total(page) == "25,450"
 
 
-def test_builder_move_and_remove_buttons_are_whole_on_a_laptop_screen(server, browser):
-    """At 1300 px with the sidebar open (and in Japanese, whose labels are wider) the rows' ↑ ↓ ✕
-    buttons each show their whole arrow: in columns of their own they were cut to slivers."""
-    ctx = browser.new_context(viewport={"width": 1300, "height": 900})
-    page = ctx.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        page.goto(server + "/build?lang=ja")
-        page.get_by_text("CNN を組み立てる").first.wait_for()
-        page.wait_for_function("() => document.querySelectorAll('[data-testid=stMetricValue]').length > 0")
-        clipped = page.evaluate(
-            "() => [...document.querySelectorAll('button')].filter(b => ['↑', '↓', '✕'].includes(b.innerText.trim())"
-            " && b.getClientRects().length)"  # drawn (Streamlit keeps a stale copy of a widget hidden at times)
-            ".map(b => { const label = b.querySelector('p') || b;"
-            "  const r = label.getBoundingClientRect(), box = b.getBoundingClientRect();"
-            "  return {text: b.innerText.trim(), label: r.width, button: box.width}; })")
-        assert len(clipped) >= 12  # the preset's six layers, three buttons each
-        assert all(c["button"] >= c["label"] + 8 for c in clipped), clipped
-    finally:
-        ctx.close()
-
-
-def test_builder_layer_settings_are_whole_on_a_projector(server, browser):
-    """At 1100 px with the sidebar open, in Japanese: no label or chosen value of a layer's settings
-    is cut short. On one line with the layer's title and its buttons, "valid" showed as "va" and
-    "バイアス" (bias) as "バ…"."""
-    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+@contextmanager
+def _japanese_builder(server, browser, width: int):
+    """The builder in Japanese (whose labels are wider) in a window `width` px wide, sidebar open."""
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
     page = ctx.new_page()
     page.set_default_timeout(60_000)
     try:
@@ -139,6 +117,30 @@ def test_builder_layer_settings_are_whole_on_a_projector(server, browser):
         page.get_by_text("CNN を組み立てる").first.wait_for()
         page.wait_for_function("() => document.querySelectorAll('[data-testid=stMetricValue]').length > 0")
         assert page.get_by_test_id("stSidebar").is_visible()
+        yield page
+    finally:
+        ctx.close()
+
+
+def test_builder_move_and_remove_buttons_are_whole_on_a_laptop_screen(server, browser):
+    """At 1300 px the rows' ↑ ↓ ✕ buttons each show their whole arrow: in columns of their own
+    they were cut to slivers."""
+    with _japanese_builder(server, browser, 1300) as page:
+        clipped = page.evaluate(
+            "() => [...document.querySelectorAll('button')].filter(b => ['↑', '↓', '✕'].includes(b.innerText.trim())"
+            " && b.getClientRects().length)"  # drawn (Streamlit keeps a stale copy of a widget hidden at times)
+            ".map(b => { const label = b.querySelector('p') || b;"
+            "  const r = label.getBoundingClientRect(), box = b.getBoundingClientRect();"
+            "  return {text: b.innerText.trim(), label: r.width, button: box.width}; })")
+    assert len(clipped) >= 12  # the preset's six layers, three buttons each
+    assert all(c["button"] >= c["label"] + 8 for c in clipped), clipped
+
+
+def test_builder_layer_settings_are_whole_on_a_projector(server, browser):
+    """At 1100 px no label or chosen value of a layer's settings, and no button, is cut short. On
+    one line with the layer's title and its buttons, "valid" showed as "va" and "バイアス" (bias)
+    as "バイ…"."""
+    with _japanese_builder(server, browser, 1100) as page:
         texts = page.evaluate(
             "() => [...document.querySelectorAll('[class*=st-key-build_L]')]"  # a layer's settings (build_L7_padding)
             ".filter(w => /st-key-build_L\\d+_(?!up|down|remove)/.test(w.className) && w.getClientRects().length)"
@@ -146,12 +148,10 @@ def test_builder_layer_settings_are_whole_on_a_projector(server, browser):
             ".concat([...document.querySelectorAll('[data-testid=stMain] button, [data-testid=stMain] button *')])"
             ".filter(e => e.clientWidth > 0 && (e.value || e.innerText || '').trim())"  # not the checkbox's hidden input, an icon
             ".map(e => ({text: e.value || e.innerText, shown: e.clientWidth, needed: e.scrollWidth}))")
-        assert len(texts) >= 12  # two conv rows' and two pooling rows' labels and values
-        assert "バイアス" in {t["text"] for t in texts}
-        cut = [t for t in texts if t["needed"] > t["shown"] + 1]
-        assert not cut, cut
-    finally:
-        ctx.close()
+    assert len(texts) >= 12  # two conv rows' and two pooling rows' labels and values
+    assert "バイアス" in {t["text"] for t in texts}
+    cut = [t for t in texts if t["needed"] > t["shown"] + 1]
+    assert not cut, cut
 
 
 def _train_on_the_sample(page, epochs: int) -> None:
