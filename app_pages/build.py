@@ -50,8 +50,7 @@ def layer_row_ui(i: int, layer: dict, n_layers: int) -> None:
     moves.button("↓", key=f"{k}_down", on_click=_move, args=(i, 1), disabled=i == n_layers - 1,
                  help=_("Move down"))
     moves.button("✕", key=f"{k}_remove", on_click=_remove, args=(i,), help=_("Remove this layer"))
-    if registry.KINDS[layer["type"]].fields:  # Flatten and batch norm have nothing to set
-        layer_widgets.settings_ui(layer, k)
+    layer_widgets.settings_ui(layer, k)
 
 
 def add_layer_ui() -> None:

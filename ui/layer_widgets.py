@@ -35,6 +35,8 @@ def settings_ui(layer: dict, key: str) -> None:
     line); a checkbox's a half wider (its box and help mark take room from its label: "バイアス"
     was cut to "バイ…")."""
     fields = registry.KINDS[layer["type"]].fields
+    if not fields:  # Flatten and batch norm have nothing to set: no empty line
+        return
     widths = [1.5 if field.kind == "bool" else 1 for field in fields] + [1] * (MAX_FIELDS - len(fields))
     cols = st.columns(widths, vertical_alignment="bottom")
     for col, field in zip(cols, fields, strict=False):
