@@ -245,7 +245,8 @@ def browser_command(nice: int, cpus: str | None) -> str:
     shares the CPU between sessions before it looks at a thread's nice value, so `nice` on
     Chromium alone changed nothing against the server (measured: its 30 renderers still took half
     the CPU, and the server's threads ran up to 1.6 s late). The wrapper lowers the priority of
-    Chromium's whole session (/proc/self/autogroup) and says what it got in `AUTOGROUP_FILE`."""
+    Chromium's whole session (/proc/self/autogroup) and says what it got in `AUTOGROUP_FILE`; the
+    plain `nice` stays for a kernel without autogroup, where it is what counts."""
     if not nice and not cpus:
         return CHROMIUM
     prefix = (f"taskset -c {cpus} " if cpus else "") + (f"nice -n {int(nice)} " if nice else "")
