@@ -485,8 +485,8 @@ def main() -> None:
     ap.add_argument("--settle", type=float, default=150, help="seconds to let Streamlit drop closed sessions")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--browser-nice", type=int, default=0,
-                    help="run the class's Chromium this much nicer than the server, its whole session "
-                         "(default 0: equal)")
+                    help="once the 30 clicks have gone out, run the class's Chromium this much nicer than "
+                         "the server, its whole session (default 0: equal)")
     ap.add_argument("--browser-cpus", help="hold the class's Chromium to these CPUs (taskset's list, e.g. 1)")
     ap.add_argument("--profile", help="write py-spy's raw samples of the server during the class here")
     ap.add_argument("--profile-seconds", type=float, help="profile only this long after the Train clicks")
