@@ -115,7 +115,9 @@ class LocalExecutor:
             with self._lock:
                 if not self._queue or len(self._running) >= self.max_running:
                     return
-                job = self._queue.pop(0)
+                job = self._next_job()
+                if job is None:
+                    return  # every waiting job's tab is away: the reaper tries again
                 self._running[job] = time.perf_counter()  # holds the slot while it is checked
             if job.owner_gone():  # its tab closed while it waited: it must not take a slot
                 job.orphaned = True
@@ -128,6 +130,16 @@ class LocalExecutor:
             log.info("job started: #%s %s (%d waiting)", job.ticket, job.label, self.queued)
             threading.Thread(target=self._run, args=(job,), daemon=True,
                              name=f"training-{job.label or id(job)}").start()
+
+    def _next_job(self) -> Job | None:
+        """Take the first waiting job whose tab is not away (under the lock). A job whose tab has
+        disconnected keeps its place but lets the next learner go first: back within the grace
+        period, its tab gets the next free slot; not back, the reaper drops the job."""
+        for job in self._queue:
+            if not job.owner_away():
+                self._queue.remove(job)
+                return job
+        return None
 
     def _run(self, job: Job) -> None:
         try:
@@ -191,6 +203,7 @@ class LocalExecutor:
                     self._reaper = None
                     return
             self.reap()
+            self._pump()  # a job passed over while its tab was away, now back
 
 
 def train_nice() -> int:

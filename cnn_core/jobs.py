@@ -14,6 +14,7 @@ several jobs at once (an experiment's runs).
 
 from __future__ import annotations
 
+import enum
 import threading
 import time
 from collections.abc import Callable
@@ -25,10 +26,19 @@ STATES = ("created", "queued", "running", "stopping", "finished", "stopped", "fa
 ACTIVE = ("queued", "running", "stopping")
 
 
+class Presence(enum.IntEnum):
+    """Where the tab that started a job is, as its `owner_alive` may say (a plain True or False
+    does too: here, gone). Falsy only when gone, so `not owner_alive()` still means gone."""
+
+    GONE = 0  # closed, and not back within its grace period
+    AWAY = 1  # disconnected, within its grace period: it may reconnect and keep its job
+    HERE = 2
+
+
 class Job:
     """One training run (a request: plain data) as seen by the page that started it."""
 
-    def __init__(self, request, *, label: str = "", owner_alive: Callable[[], bool] | None = None):
+    def __init__(self, request, *, label: str = "", owner_alive: Callable[[], bool | Presence] | None = None):
         self.request = request
         self.label = label
         self.owner_alive = owner_alive  # says whether the browser tab that started it is still there
@@ -130,6 +140,15 @@ class Job:
         if self.orphaned:  # nobody will look at it again: free the memory now
             self.outcome = None
         self._done.set()
+
+    def owner_away(self) -> bool:
+        """True while its tab is disconnected but within its grace period (it may come back)."""
+        if self.owner_alive is None:
+            return False
+        try:
+            return self.owner_alive() is Presence.AWAY
+        except Exception:
+            return False
 
     def owner_gone(self) -> bool:
         """True when the tab that started it has closed (and stayed closed past its grace period)."""

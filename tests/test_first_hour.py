@@ -201,6 +201,31 @@ def test_a_queued_job_whose_tab_closed_never_starts():
     assert after.state == "finished"  # the next learner got the slot at once
 
 
+def test_a_queued_job_whose_tab_is_away_lets_the_next_one_go_first_and_starts_when_it_is_back():
+    """A tab that disconnected (closed, or a classroom's wifi) within its grace period keeps its
+    job, but the class does not wait for it: the next job takes the slot; back, it runs next."""
+    ex = executors.LocalExecutor(max_running=1, reap_every=0.2)
+    first = jobs.Job(runner.TrainRequest(TINY, _cfg(epochs=2))).start(ex)
+    presence = [jobs.Presence.HERE]
+    away = jobs.Job(runner.TrainRequest(TINY, _cfg()), owner_alive=lambda: presence[0]).start(ex)
+    after = jobs.Job(runner.TrainRequest(TINY, _cfg())).start(ex)
+    presence[0] = jobs.Presence.AWAY
+    assert first.wait(300) and after.wait(300) and after.state == "finished"
+    assert away.state == "queued" and ex.position(away) == 1  # passed over, its place kept
+    presence[0] = jobs.Presence.HERE  # the tab reconnects
+    assert away.wait(300) and away.state == "finished" and not away.never_started
+
+
+def test_a_passed_over_job_whose_tab_never_comes_back_is_dropped():
+    ex = executors.LocalExecutor(max_running=1, reap_every=0.2)
+    presence = [jobs.Presence.AWAY]
+    job = jobs.Job(runner.TrainRequest(TINY, _cfg()), owner_alive=lambda: presence[0]).start(ex)
+    time.sleep(0.5)
+    assert job.state == "queued" and ex.running == 0  # a free slot, but its tab is away
+    presence[0] = jobs.Presence.GONE  # the grace period ends
+    assert job.wait(30) and job.state == "stopped" and job.never_started
+
+
 def test_train_is_disabled_while_this_tabs_job_is_queued_or_training():
     ex = executors.default_executor()
     blocker = jobs.Job(runner.TrainRequest(TINY, _cfg(epochs=5, max_train_images=0))).start(ex)

@@ -20,7 +20,7 @@ import streamlit as st
 
 from cnn_core import executors
 from cnn_core.i18n import _
-from cnn_core.jobs import Job, JobGroup
+from cnn_core.jobs import Job, JobGroup, Presence
 from cnn_core.messages import Message, msg
 from ui import classroom, errors, turns
 
@@ -36,7 +36,8 @@ def executor():
 
 
 def owner_alive():
-    """A callable that says whether this browser session is still there (for the executor)."""
+    """A callable that says whether this browser session is still there (for the executor): here,
+    away (disconnected, within the grace period) or gone."""
     from streamlit.runtime import Runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -45,12 +46,12 @@ def owner_alive():
         return None  # bare mode and AppTest: no sessions to watch
     session_id, gone_since = ctx.session_id, [None]
 
-    def alive() -> bool:
+    def alive() -> Presence:
         if Runtime.instance().is_active_session(session_id):
             gone_since[0] = None
-            return True
+            return Presence.HERE
         gone_since[0] = gone_since[0] or time.monotonic()
-        return time.monotonic() - gone_since[0] < GRACE_SECONDS
+        return Presence.AWAY if time.monotonic() - gone_since[0] < GRACE_SECONDS else Presence.GONE
 
     return alive
 
