@@ -141,23 +141,23 @@ class Job:
             self.outcome = None
         self._done.set()
 
+    def presence(self) -> Presence:
+        """Where the tab that started it is (HERE when nobody watches it, or when in doubt: keep it)."""
+        if self.owner_alive is None:
+            return Presence.HERE
+        try:
+            said = self.owner_alive()
+        except Exception:
+            return Presence.HERE
+        return said if isinstance(said, Presence) else (Presence.HERE if said else Presence.GONE)
+
     def owner_away(self) -> bool:
         """True while its tab is disconnected but within its grace period (it may come back)."""
-        if self.owner_alive is None:
-            return False
-        try:
-            return self.owner_alive() is Presence.AWAY
-        except Exception:
-            return False
+        return self.presence() is Presence.AWAY
 
     def owner_gone(self) -> bool:
         """True when the tab that started it has closed (and stayed closed past its grace period)."""
-        if self.owner_alive is None:
-            return False
-        try:
-            return not self.owner_alive()
-        except Exception:
-            return False  # when in doubt, keep the job
+        return self.presence() is Presence.GONE
 
 
 class JobGroup:

@@ -58,6 +58,17 @@ ERRORS_JS = ("() => [...document.querySelectorAll('[data-testid=stException], [d
              ".map(e => e.innerText.slice(0, 200))")
 
 
+def processes():
+    """(pid, name, the fields after the name) of every process, from /proc/PID/stat: fields[1] is
+    the parent's pid, fields[11] and fields[12] the user and system CPU time in ticks."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone between the listing and the read
+        yield int(stat.parent.name), text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+
+
 class CpuUse:
     """CPU seconds the server and the browsers used while the class trained: the share of the two
     cores that went to the class's 30 tabs (which in a classroom run on other machines), and to
@@ -84,13 +95,7 @@ class CpuUse:
         threading.Thread(target=self._loop, daemon=True).start()
 
     def _read(self) -> None:
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                text = stat.read_text()
-            except OSError:
-                continue  # gone between the listing and the read
-            name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
-            pid = int(stat.parent.name)
+        for pid, name, fields in processes():
             if name == "node" and int(fields[1]) == os.getpid():  # Playwright's driver, started by this script
                 self.driver_pids.add(pid)
             if pid == self.server_pid or pid in self.driver_pids or name.startswith("chrom"):
@@ -312,12 +317,8 @@ def browser_command(cpus: str | None) -> str:
 def descendants(pid: int) -> list[int]:
     """`pid` and every process below it (Chromium's zygote, renderers, GPU and utility processes)."""
     children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        children.setdefault(int(text[text.rindex(")") + 2:].split()[1]), []).append(int(stat.parent.name))
+    for child, _, fields in processes():
+        children.setdefault(int(fields[1]), []).append(child)
     found, todo = [], [pid]
     while todo:
         found.append(todo.pop())
