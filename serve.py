@@ -10,6 +10,8 @@ before class, so with this launcher the first press finds everything ready.
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 from pathlib import Path
 
@@ -24,6 +26,10 @@ def main() -> None:
     # half-made module ("partially initialized module 'pandas'") and the server did not start.
     from streamlit.web import cli
 
+    # `kill -USR1 <pid>` writes every thread's stack to the server's output: what a page that
+    # never finishes is waiting on, without stopping the class (Streamlit leaves SIGUSR1 alone).
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     # The same process serves the app, so app.py's own call to this finds it already started.
     warmup.start_in_background()
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]

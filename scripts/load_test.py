@@ -12,7 +12,9 @@ fraction of a second (the shipped MNIST sample, 1 epoch each), closes the last `
 while their jobs wait in the queue, and meanwhile has one more learner (a process and Chromium of
 their own) change the kernel size in the convolution lab once a second. It prints, and writes to artifacts/load_test.json:
 - jobs: finished in the open tabs, and started / skipped as the server's log says (a closed tab's
-  job must be skipped, never trained);
+  job must be skipped, never trained); a tab that has not shown its result a minute after the
+  server's last job ended is reported with what its browser shows (a run still going on or not),
+  and the server's threads are written to its log, instead of being waited for until --timeout;
 - queue: whether the jobs started in the order they arrived (the server's log numbers them), and
   whether the open tabs saw themselves start in the order of the places they were shown;
 - errors: any exception or error box seen on any page;
@@ -51,6 +53,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"]
 CLICK_TRAIN_JS = ("() => [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Train'"
                   " && !b.disabled).click()")
+SERVER_DONE_GRACE_S = 60  # after the server's last job ended, how long a tab has to show it
 IDLE_JS = "() => !document.querySelector('[data-testid=stStatusWidget]')"  # no script running for this tab
 STATUS_JS = ("() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(e => e.innerText)"
              ".find(t => /^(Queued|Training on|Finished|Stopped|Loading|Preparing|Building)/.test(t)) || ''")
@@ -178,6 +181,15 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def has_nothing_left(self) -> bool:
+        """Every job the log says was queued has ended there (finished, stopped, failed or skipped)."""
+        log = self.log()
+        return log.count("job queued") == log.count("job skipped") + len(re.findall(r"job (finished|stopped|failed):", log))
+
+    def dump_threads(self) -> None:
+        """Every thread's stack into the server's log (serve.py's SIGUSR1 handler)."""
+        self.proc.send_signal(signal.SIGUSR1)
 
     def close(self) -> None:
         self._stop.set()
@@ -412,9 +424,14 @@ async def run(args) -> dict:
             for i in closed:
                 await tabs[i][0].close()
             open_records = [r for r in records if r["tab"] not in closed]
-            deadline = time.perf_counter() + args.timeout
+            deadline, idle_since = time.perf_counter() + args.timeout, None
             while any(r["finished"] is None for r in open_records) and time.perf_counter() < deadline:
                 await asyncio.sleep(1)
+                # a tab still waiting when the server has had nothing left for a while will not
+                # finish: say what its browser shows instead of waiting for the timeout
+                idle_since = (idle_since or time.perf_counter()) if server.has_nothing_left() else None
+                if idle_since is not None and time.perf_counter() - idle_since > SERVER_DONE_GRACE_S:
+                    break
             out["class_seconds"] = round(time.perf_counter() - t0, 1)
             out["cpu_while_the_class_trained"] = cpu.result()  # the browsers' share: not there in a classroom
             if profiler is not None:
@@ -425,7 +442,12 @@ async def run(args) -> dict:
             for i, (_, page) in enumerate(tabs):
                 if i not in closed:
                     errors += await page.evaluate(ERRORS_JS)
-            for rec in [r for r in open_records if r["finished"] is None][:3]:  # what a tab that never finished shows
+            unfinished = [r for r in open_records if r["finished"] is None]
+            if unfinished:  # what the server's threads were doing, and whether the tab thinks a run is going on
+                server.dump_threads()
+                for rec in unfinished:
+                    rec["browser_shows_a_run_going_on"] = not await tabs[rec["tab"]][1].evaluate(IDLE_JS)
+            for rec in unfinished[:3]:  # what a tab that never finished shows
                 await tabs[rec["tab"]][1].screenshot(path=str(ROOT / "artifacts" / f"unfinished_tab_{rec['tab']}.png"),
                                                      full_page=True)
             stop.set()
@@ -452,7 +474,9 @@ async def run(args) -> dict:
                  for h, m, sec in re.findall(r"(\d\d):(\d\d):(\d\d,\d+) \S+ cnn_core.executors: job queued", log)][1:]
     out.update({
         "jobs_finished_in_open_tabs": sum(r["finished"] is not None for r in open_records),
-        "open_tabs_not_showing_finished": [r.get("last_status", "")[:120] for r in open_records if r["finished"] is None],
+        "open_tabs_not_showing_finished": [{"status": r.get("last_status", "")[:120],
+                                            "browser_shows_a_run_going_on": r.get("browser_shows_a_run_going_on")}
+                                           for r in open_records if r["finished"] is None],
         "open_tabs": len(open_records),
         "jobs_started_per_server_log": log.count("job started"),
         "jobs_skipped_per_server_log": log.count("job skipped"),
