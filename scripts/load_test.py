@@ -214,6 +214,14 @@ async def open_train_page(browser, url: str):
     return ctx, page
 
 
+def listen_for_errors(page, errors: list) -> None:
+    """Keep the page's console errors and uncaught exceptions in `errors`: Streamlit's frontend
+    handles its messages strictly in order, and one that throws (a "Cached ForwardMsg MISS")
+    leaves every later one undelivered, the tab frozen with a run going on."""
+    page.on("console", lambda m: errors.append(m.text[:300]) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)[:300]))
+
+
 async def train_once(browser, url: str) -> None:
     """One learner trains once and leaves: the baseline has TensorFlow, the dataset and plotly loaded."""
     ctx, page = await open_train_page(browser, url)
@@ -397,6 +405,8 @@ async def run(args) -> dict:
 
             tabs = await asyncio.gather(*(open_train_page(browser, server.url) for _ in range(args.sessions)))
             records = [{"tab": i, "position": None, "started": None, "finished": None} for i in range(len(tabs))]
+            for (_, page), rec in zip(tabs, records, strict=True):  # why a tab stops updating, if one does
+                listen_for_errors(page, rec.setdefault("browser_errors", []))
             stop = asyncio.Event()
             # The learner whose lab is timed, at the normal priority (the class's browser stands
             # in for the others' machines); open and idle before the class presses Train.
@@ -475,7 +485,8 @@ async def run(args) -> dict:
     out.update({
         "jobs_finished_in_open_tabs": sum(r["finished"] is not None for r in open_records),
         "open_tabs_not_showing_finished": [{"status": r.get("last_status", "")[:120],
-                                            "browser_shows_a_run_going_on": r.get("browser_shows_a_run_going_on")}
+                                            "browser_shows_a_run_going_on": r.get("browser_shows_a_run_going_on"),
+                                            "browser_errors": r["browser_errors"][-3:]}
                                            for r in open_records if r["finished"] is None],
         "open_tabs": len(open_records),
         "jobs_started_per_server_log": log.count("job started"),
