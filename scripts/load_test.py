@@ -48,12 +48,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_PID_FILE = ROOT / "artifacts" / "chromium-class.pid"  # the class's browser, for lower_priority
+SERVER_DONE_GRACE_S = 60  # after the server's last job ended, how long a tab has to show it
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-renderer-backgrounding",
         "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"]
 CLICK_TRAIN_JS = ("() => [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Train'"
                   " && !b.disabled).click()")
-SERVER_DONE_GRACE_S = 60  # after the server's last job ended, how long a tab has to show it
 IDLE_JS = "() => !document.querySelector('[data-testid=stStatusWidget]')"  # no script running for this tab
 STATUS_JS = ("() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(e => e.innerText)"
              ".find(t => /^(Queued|Training on|Finished|Stopped|Loading|Preparing|Building)/.test(t)) || ''")
