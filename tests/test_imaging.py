@@ -77,11 +77,12 @@ def mnist_model():
 
 def test_uploaded_printed_digits_are_read_like_drawn_ones(mnist_model):
     """Printed digits at several sizes, places and both polarities, through a trained model: at
-    least 8 of 10 right, counted over all 40, where a plain resize of the whole photo reads about
-    5 of 40. Over all 40 and not per layout: this font's 1 (its flag) and 6 (its hook curls nearly
-    shut) are far from MNIST's handwriting and are read wrong in about half the layouts, so 8 of 10
-    per layout hung on one training run's luck with a third digit (7 of 10 in one of a few
-    fresh-clone runs); the total, 35 to 38 of 40 over six trainings, does not."""
+    least 8 of 10 right, counted over all 40, where reading them as photos (the centre square
+    resized, no inversion) gets about 5 of 40. Over all 40 and not per layout: this font's 1 (its
+    flag) and 6 (its hook curls nearly shut) are far from MNIST's handwriting and are read wrong in
+    about half the layouts, so 8 of 10 per layout hung on one training run's luck with a third
+    digit (7 of 10 in one of a few fresh-clone runs); the total, 35 to 38 of 40 over six
+    trainings, does not."""
     from cnn_core import training
 
     layouts = [(120, (40, 30), True), (60, (200, 150), True), (90, (150, 10), False), (160, (20, 40), False)]
@@ -92,16 +93,11 @@ def test_uploaded_printed_digits_are_read_like_drawn_ones(mnist_model):
                                                               for p in photos])).argmax(axis=1)
         wrong += [f"{d} read as {r} (size {size} at {where}, dark on light: {dark_on_light})"
                   for d, r in enumerate(read) if r != d]
-        plain = np.stack([_plain_resize(p) for p in photos])
+        plain = np.stack([imaging.photo_from_upload(p, (28, 28, 1)) for p in photos])  # read as a photo
         plain_right += int((training.predict_images(mnist_model, plain).argmax(axis=1) == np.arange(10)).sum())
     right = 10 * len(layouts) - len(wrong)
     assert right >= 8 * len(layouts), f"{right}/{10 * len(layouts)} right: " + "; ".join(wrong)
-    assert plain_right <= right // 2, f"a plain resize read {plain_right}, the digit path {right}"
-
-
-def _plain_resize(raw: bytes) -> np.ndarray:
-    """What reading an upload as a photo does: the whole page squeezed to 28x28, no inversion."""
-    return np.asarray(Image.open(io.BytesIO(raw)).convert("L").resize((28, 28)), np.uint8)[..., None]
+    assert plain_right <= right // 2, f"read as photos {plain_right}, as digits {right}"
 
 
 def test_a_blank_upload_says_there_is_no_digit():
