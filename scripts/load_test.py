@@ -14,7 +14,9 @@ their own) change the kernel size in the convolution lab once a second. It print
 - jobs: finished in the open tabs, and started / skipped as the server's log says (a closed tab's
   job must be skipped, never trained); a tab that has not shown its result a minute after the
   server's last job ended is reported with what its browser shows (a run still going on or not),
-  and the server's threads are written to its log, instead of being waited for until --timeout;
+  its console errors, its websocket's traffic over 10 s (does it still ask, does the server still
+  answer) and the last status lines it heard, and the server's threads are written to its log,
+  instead of being waited for until --timeout;
 - queue: whether the jobs started in the order they arrived (the server's log numbers them), and
   whether the open tabs saw themselves start in the order of the places they were shown;
 - errors: any exception or error box seen on any page;
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import re
@@ -48,6 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_PID_FILE = ROOT / "artifacts" / "chromium-class.pid"  # the class's browser, for lower_priority
+PROBED_FOR_BASE_PATH = ("/_stcore/health", "/_stcore/host-config")
 SERVER_DONE_GRACE_S = 60  # after the server's last job ended, how long a tab has to show it
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-renderer-backgrounding",
@@ -200,9 +204,14 @@ class Server:
             self.proc.kill()
 
 
-async def open_train_page(browser, url: str):
+async def open_train_page(browser, url: str, record: dict | None = None):
+    """A tab on the Train page, sample MNIST, 1 epoch; with a `record`, its errors and websocket
+    traffic are kept there from the first message on."""
     ctx = await browser.new_context(viewport={"width": 1200, "height": 900})
     page = await ctx.new_page()
+    if record is not None:
+        listen_for_errors(page, record.setdefault("browser_errors", []))
+        listen_to_the_socket(page, record)
     page.set_default_timeout(180_000)
     await page.goto(url + "/train")
     await page.get_by_text("Press Train to start").wait_for()
@@ -218,8 +227,47 @@ def listen_for_errors(page, errors: list) -> None:
     """Keep the page's console errors and uncaught exceptions in `errors`: Streamlit's frontend
     handles its messages strictly in order, and one that throws (a "Cached ForwardMsg MISS")
     leaves every later one undelivered, the tab frozen with a run going on."""
-    page.on("console", lambda m: errors.append(m.text[:300]) if m.type == "error" else None)
+    def console(message) -> None:
+        # Streamlit's frontend on a page's own address (/train) first looks for its server under
+        # it (/train/_stcore/health, a 404) and then at the root: its way of finding a base path
+        if message.type == "error" and not message.location.get("url", "").endswith(PROBED_FOR_BASE_PATH):
+            errors.append(message.text[:300])
+
+    page.on("console", console)
     page.on("pageerror", lambda exc: errors.append(str(exc)[:300]))
+
+
+def listen_to_the_socket(page, record: dict) -> None:
+    """Count the tab's websocket messages each way and keep the words of the last few it received
+    (status lines are plain UTF-8 inside Streamlit's protobuf): for a tab that stops updating,
+    whether its browser still asks, whether the server still answers, and what the answers say."""
+    record.update(frames_sent=0, frames_received=0)
+    heard = record.setdefault("last_heard", collections.deque(maxlen=8))
+
+    def received(payload) -> None:
+        record["frames_received"] += 1
+        data = payload if isinstance(payload, bytes) else payload.encode()
+        said = re.findall(rb"(?:Training on|Queued|Finished|Stopped)[^\x00-\x1f]{0,100}", data)
+        if said:
+            heard.append(said[-1].decode("utf-8", "replace"))
+
+    def sent(_payload) -> None:
+        record["frames_sent"] += 1
+
+    def opened(ws) -> None:
+        ws.on("framereceived", received)
+        ws.on("framesent", sent)
+
+    page.on("websocket", opened)
+
+
+async def what_the_socket_carries(records: list, seconds: float = 10) -> None:
+    """For each record: its websocket messages each way over the next `seconds`, and what it last heard."""
+    before = [(r["frames_sent"], r["frames_received"]) for r in records]
+    await asyncio.sleep(seconds)
+    for r, (out_before, in_before) in zip(records, before, strict=True):
+        r["socket_in_10_s"] = {"sent": r["frames_sent"] - out_before, "received": r["frames_received"] - in_before,
+                               "last_heard": list(r["last_heard"])[-3:]}
 
 
 async def train_once(browser, url: str) -> None:
@@ -403,10 +451,9 @@ async def run(args) -> dict:
             out["rss_baseline_mb"] = round(server.rss_mb())  # TF, data and plotly loaded; that session gone
             server.peak_mb = 0.0
 
-            tabs = await asyncio.gather(*(open_train_page(browser, server.url) for _ in range(args.sessions)))
-            records = [{"tab": i, "position": None, "started": None, "finished": None} for i in range(len(tabs))]
-            for (_, page), rec in zip(tabs, records, strict=True):  # why a tab stops updating, if one does
-                listen_for_errors(page, rec.setdefault("browser_errors", []))
+            records = [{"tab": i, "position": None, "started": None, "finished": None} for i in range(args.sessions)]
+            # each with what it hears and its errors: why a tab stops updating, if one does
+            tabs = await asyncio.gather(*(open_train_page(browser, server.url, rec) for rec in records))
             stop = asyncio.Event()
             # The learner whose lab is timed, at the normal priority (the class's browser stands
             # in for the others' machines); open and idle before the class presses Train.
@@ -457,6 +504,7 @@ async def run(args) -> dict:
                 server.dump_threads()
                 for rec in unfinished:
                     rec["browser_shows_a_run_going_on"] = not await tabs[rec["tab"]][1].evaluate(IDLE_JS)
+                await what_the_socket_carries(unfinished)
             for rec in unfinished[:3]:  # what a tab that never finished shows
                 await tabs[rec["tab"]][1].screenshot(path=str(ROOT / "artifacts" / f"unfinished_tab_{rec['tab']}.png"),
                                                      full_page=True)
@@ -486,7 +534,8 @@ async def run(args) -> dict:
         "jobs_finished_in_open_tabs": sum(r["finished"] is not None for r in open_records),
         "open_tabs_not_showing_finished": [{"status": r.get("last_status", "")[:120],
                                             "browser_shows_a_run_going_on": r.get("browser_shows_a_run_going_on"),
-                                            "browser_errors": r["browser_errors"][-3:]}
+                                            "browser_errors": r["browser_errors"][-3:],
+                                            "socket_in_10_s": r.get("socket_in_10_s")}
                                            for r in open_records if r["finished"] is None],
         "open_tabs": len(open_records),
         "jobs_started_per_server_log": log.count("job started"),
