@@ -25,7 +25,7 @@ import weakref
 from typing import Protocol
 
 from cnn_core import memory, runner
-from cnn_core.jobs import Job
+from cnn_core.jobs import Job, Presence
 from cnn_core.messages import Message, msg
 
 log = logging.getLogger(__name__)
@@ -118,9 +118,7 @@ class LocalExecutor:
                 job = self._next_job()
                 if job is None:
                     return  # every waiting job's tab is away: the reaper tries again
-                self._running[job] = time.perf_counter()  # holds the slot while it is checked
-            if job.owner_gone():  # its tab closed while it waited: it must not take a slot
-                job.orphaned = True
+                self._running[job] = time.perf_counter()  # holds the slot while it begins
             if not job.begin():
                 with self._lock:
                     del self._running[job]
@@ -134,11 +132,15 @@ class LocalExecutor:
     def _next_job(self) -> Job | None:
         """Take the first waiting job whose tab is not away (under the lock). A job whose tab has
         disconnected keeps its place but lets the next learner go first: back within the grace
-        period, its tab gets the next free slot; not back, the reaper drops the job."""
+        period, its tab gets the next free slot; not back, the reaper drops the job. A job whose
+        tab has closed is taken as orphaned, so that it ends as skipped without taking a slot."""
         for job in self._queue:
-            if not job.owner_away():
-                self._queue.remove(job)
-                return job
+            where = job.presence()  # asked once per job: the tab can change its state between two asks
+            if where is Presence.AWAY:
+                continue
+            self._queue.remove(job)
+            job.orphaned = job.orphaned or where is Presence.GONE
+            return job
         return None
 
     def _run(self, job: Job) -> None:
