@@ -230,8 +230,9 @@ def listen_for_errors(page, errors: list) -> None:
     def console(message) -> None:
         # Streamlit's frontend on a page's own address (/train) first looks for its server under
         # it (/train/_stcore/health, a 404) and then at the root: its way of finding a base path
-        if message.type == "error" and not message.location.get("url", "").endswith(PROBED_FOR_BASE_PATH):
-            errors.append(message.text[:300])
+        where = message.location.get("url", "")
+        if message.type == "error" and not where.endswith(PROBED_FOR_BASE_PATH):
+            errors.append(f"{message.text[:300]} ({where})")
 
     page.on("console", console)
     page.on("pageerror", lambda exc: errors.append(str(exc)[:300]))
