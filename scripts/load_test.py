@@ -224,15 +224,14 @@ async def open_train_page(browser, url: str, record: dict | None = None):
 
 
 def listen_for_errors(page, errors: list) -> None:
-    """Keep the page's console errors and uncaught exceptions in `errors`: Streamlit's frontend
-    handles its messages strictly in order, and one that throws (a "Cached ForwardMsg MISS")
-    leaves every later one undelivered, the tab frozen with a run going on."""
+    """Keep the page's console errors (with the address they are about) and uncaught exceptions
+    in `errors`: an error in Streamlit's frontend is one way a tab could stop updating."""
     def console(message) -> None:
         # Streamlit's frontend on a page's own address (/train) first looks for its server under
         # it (/train/_stcore/health, a 404) and then at the root: its way of finding a base path
         where = message.location.get("url", "")
         if message.type == "error" and not where.endswith(PROBED_FOR_BASE_PATH):
-            errors.append(f"{message.text[:300]} ({where})")
+            errors.append(f"{message.text[:300]} ({where})" if where else message.text[:300])
 
     page.on("console", console)
     page.on("pageerror", lambda exc: errors.append(str(exc)[:300]))
@@ -262,10 +261,10 @@ def listen_to_the_socket(page, record: dict) -> None:
     page.on("websocket", opened)
 
 
-async def what_the_socket_carries(records: list, seconds: float = 10) -> None:
-    """For each record: its websocket messages each way over the next `seconds`, and what it last heard."""
+async def what_the_socket_carries(records: list) -> None:
+    """For each record: its websocket messages each way over the next 10 s, and what it last heard."""
     before = [(r["frames_sent"], r["frames_received"]) for r in records]
-    await asyncio.sleep(seconds)
+    await asyncio.sleep(10)
     for r, (out_before, in_before) in zip(records, before, strict=True):
         r["socket_in_10_s"] = {"sent": r["frames_sent"] - out_before, "received": r["frames_received"] - in_before,
                                "last_heard": list(r["last_heard"])[-3:]}
