@@ -28,6 +28,7 @@ from load_test import (
     CHROMIUM,
     ERRORS_JS,
     IDLE_JS,
+    PRESS_TRAIN_JS,
     ROOT,
     STATUS_JS,
     Server,
@@ -35,8 +36,6 @@ from load_test import (
     what_the_socket_carries,
 )
 
-PRESS_TRAIN_JS = ("() => { const b = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Train'"
-                  " && !b.disabled); if (b) b.click(); return !!b; }")
 RESULT_SHOWN = ("Finished", "Stopped")
 
 

@@ -56,8 +56,8 @@ SERVER_DONE_GRACE_S = 60  # after the server's last job ended, how long a tab ha
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-renderer-backgrounding",
         "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"]
-CLICK_TRAIN_JS = ("() => [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Train'"
-                  " && !b.disabled).click()")
+PRESS_TRAIN_JS = ("() => { const b = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Train'"
+                  " && !b.disabled); if (b) b.click(); return !!b; }")  # whether there was an enabled Train
 IDLE_JS = "() => !document.querySelector('[data-testid=stStatusWidget]')"  # no script running for this tab
 STATUS_JS = ("() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(e => e.innerText)"
              ".find(t => /^(Queued|Training on|Finished|Stopped|Loading|Preparing|Building)/.test(t)) || ''")
@@ -462,7 +462,9 @@ async def run(args) -> dict:
             # second without a GPU would be the test's own load on the server's cores
             await asyncio.gather(*(page.wait_for_function(IDLE_JS, polling=200, timeout=120_000) for _, page in tabs))
             t0, t0_clock = time.perf_counter(), time.time()  # a click in every tab at once (JavaScript: no actionability waits)
-            await asyncio.gather(*(page.evaluate(CLICK_TRAIN_JS) for _, page in tabs))
+            pressed = await asyncio.gather(*(page.evaluate(PRESS_TRAIN_JS) for _, page in tabs))
+            if not all(pressed):
+                raise SystemExit(f"{pressed.count(False)} tab(s) had no enabled Train button to press")
             out["train_pressed_within_s"] = round(time.perf_counter() - t0, 2)
             # the clicks' wall-clock time, to line up "slowest" with the server's log (CNN_PAUSES=1)
             out["train_pressed_at"] = time.strftime("%H:%M:%S", time.localtime(t0_clock))
