@@ -1,78 +1,31 @@
 """End to end in a real browser: `python serve.py` (the README's start command), Debian's Chromium driven by Playwright."""
 
-import os
 import re
-import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
+from live_server import ROOT, chromium, needs_chromium, streamlit_server
 from playwright.sync_api import expect
 
-ROOT = Path(__file__).resolve().parents[1]
 TEACHER_PASSPHRASE = "e2e teacher passphrase"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (.ci/run installs it; CI never skips)",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
     data_dir = tmp_path_factory.mktemp("class-record")  # the class record of this server: empty at the start
     log = open(ROOT / ".cache" / "streamlit-e2e.log", "w") if (ROOT / ".cache").is_dir() else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        [sys.executable, "serve.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "CNN_WARM_UP": "1", "CNN_INSTRUCTOR_PASSWORD": TEACHER_PASSPHRASE,
-             "CNN_DATABASE_URL": f"sqlite:///{data_dir / 'classroom.db'}"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:  # seen once in a full run: a script thread still busy; not what is tested here
-        proc.kill()
-        proc.wait(timeout=20)
+    with streamlit_server(["serve.py"], log=log, env={
+            "CNN_WARM_UP": "1", "CNN_INSTRUCTOR_PASSWORD": TEACHER_PASSPHRASE,
+            "CNN_DATABASE_URL": f"sqlite:///{data_dir / 'classroom.db'}"}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

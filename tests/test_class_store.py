@@ -4,23 +4,17 @@ joining, what is recorded, and the numbers the teacher's views are built from.""
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
 
 import pytest
+from live_server import free_port
 
 from cnn_core import class_store
 from cnn_core.messages import UserError
 
 PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _as_postgres(*cmd: str) -> None:
@@ -35,7 +29,7 @@ def postgres_url():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed (.ci/run installs it; CI never skips these)")
         pytest.skip("PostgreSQL's server is not installed (apt-get install postgresql)")
-    bin_dir, port = PG_BIN[-1], _free_port()
+    bin_dir, port = PG_BIN[-1], free_port()
     folder = tempfile.mkdtemp(prefix="cnn-pg-")
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
