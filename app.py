@@ -4,11 +4,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnn_core import diagnostics, warmup
+from cnn_core import diagnostics, memory, warmup
 from cnn_core.i18n import _
 from ui import classroom, language, nav, presenting, streamlit_compat, turns
 
 ICON = Path(__file__).parent / "ui" / "assets" / "icon.png"
+memory.share_heaps()  # once per process (serve.py has done it first): what a class frees is reused
 streamlit_compat.install()  # once per process: what this app changes in Streamlit, and a version check
 warmup.start_in_background()  # once per process: TensorFlow ready before the first Train press
 # The icon is a file in the repository: a classroom offline still gets it (an emoji or material

@@ -15,12 +15,13 @@ import signal
 import sys
 from pathlib import Path
 
-from cnn_core import warmup
+from cnn_core import memory, warmup
 
 APP = Path(__file__).resolve().with_name("app.py")
 
 
 def main() -> None:
+    memory.share_heaps()  # before Streamlit's threads: a class's threads then share two malloc arenas
     # Streamlit first: importing it imports plotly and pandas, and plotly looks pandas up in
     # sys.modules without importing it, so a warm-up importing pandas at that moment handed it a
     # half-made module ("partially initialized module 'pandas'") and the server did not start.

@@ -5,7 +5,7 @@ to run 200 ms late or more (the interpreter held by other threads, or no CPU for
 and page runs that took 300 ms or more (which page, how long).
 
     from cnn_core import diagnostics
-    diagnostics.report()    # {"rss_mb": ..., "jobs": ..., "keras_models": ..., "tf_functions": ...}
+    diagnostics.report()    # {"rss_mb": ..., "jobs": ..., "keras_models": ..., "malloc_arenas": ..., "tf_functions": ...}
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from cnn_core.memory import rss_mb
+from cnn_core.memory import heap_count, rss_mb
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def report() -> dict:
             counts["jobs_with_models"] += getattr(obj, "model", None) is not None
         elif keras is not None and isinstance(obj, keras.Model):
             counts["keras_models"] += 1
-    out = {"rss_mb": round(rss_mb()), **counts, "threads": threading.active_count()}
+    out = {"rss_mb": round(rss_mb()), **counts, "threads": threading.active_count(),
+           "malloc_arenas": heap_count()}
     if "tensorflow" in sys.modules:
         from tensorflow.python.eager import context
 

@@ -149,6 +149,7 @@ class TrainingWorker:
     def __init__(self):
         from cnn_core import data
 
+        memory.share_heaps()  # a worker lives for the whole class, as the app's process does
         self._runs: dict[str, tuple[RecordingReporter, threading.Event]] = {}
         self._stopped: set[str] = set()  # a stop can arrive before its run has begun here
         data.read_arrays_from(_arrays_from_this_machine)
