@@ -55,8 +55,8 @@ def share_heaps(heaps: int = HEAPS) -> bool:
     it once, first thing in the process: arenas made before stay. Why: glibc gives a thread that
     allocates while others do an arena of its own, and a class (30 page runs, the event loop,
     training and TensorFlow's pools at once) made 16 of them; after a class of 30 the server kept
-    about 300 MB more than before it, with every job, model and session gone, most of it free
-    memory in those arenas (`scripts/load_test.py`, 2026-12-06). Two arenas kept about half that."""
+    about 240 MB more than before it, with every job, model and session gone, most of it free
+    memory in those arenas (`scripts/load_test.py`, 2026-12-06). With two it kept about 135 MB."""
     mallopt = _glibc("mallopt")
     return mallopt is not None and mallopt(_M_ARENA_MAX, heaps) == 1
 
