@@ -67,7 +67,7 @@ def heap_count() -> int | None:
     if None in (info, open_memstream, fclose):
         return None
     text, size = ctypes.c_char_p(), ctypes.c_size_t()
-    open_memstream.restype = ctypes.c_void_p
+    open_memstream.restype = ctypes.c_void_p  # a FILE*: ctypes' default int would cut it to 32 bits
     stream = ctypes.c_void_p(open_memstream(ctypes.byref(text), ctypes.byref(size)))
     if not stream.value:
         return None
