@@ -307,13 +307,21 @@ async def time_the_lab(url: str, stop: threading.Event) -> None:
     """One more learner, on a machine of their own: kernel size up and down in the convolution lab,
     once a second, timed from the key press to the new output size on screen. Prints "ready" once
     the lab is open, then one line per answer: when it was asked for (time.time()) and how long
-    it took (null when none came within 30 s)."""
+    it took (null when none came within 30 s), and how long until the answer's output size reached
+    this browser's socket (the server's part, without the time this browser took to draw it)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = await (await browser.new_context(viewport={"width": 1200, "height": 900})).new_page()
         page.set_default_timeout(60_000)
+        heard: list[tuple[float, int]] = []  # (when, the output size n of "28x28 -> nxn") of each frame that says one
+
+        def received(payload) -> None:
+            data = payload if isinstance(payload, bytes) else payload.encode()
+            heard.extend((time.perf_counter(), int(m[1])) for m in re.finditer(rb"Output size: 28x28 -> (\d+)x\1", data))
+
+        page.on("websocket", lambda ws: ws.on("framereceived", received))
         await page.goto(url + "/convolution")
         await page.get_by_text("Output size: 28x28").wait_for()
         # and the page's first run over: a key press before it would wait for the rest of the
@@ -336,7 +344,9 @@ async def time_the_lab(url: str, stop: threading.Event) -> None:
                 took, timeouts = None, timeouts + 1
                 if timeouts <= 3:  # what the learner saw instead, for whoever reads the results
                     await page.screenshot(path=str(ROOT / "artifacts" / f"lab_timeout_{timeouts}.png"))
-            print(json.dumps([asked, took]), flush=True)
+            arrived = next((when - t for when, size in heard if when >= t and size == n), None)
+            heard.clear()
+            print(json.dumps([asked, took, arrived]), flush=True)
             await asyncio.sleep(1.0)
         await browser.close()
 
@@ -354,7 +364,7 @@ class LabLearner:
     process and event loop that carried them all: the test's queue, not the server's.)"""
 
     def __init__(self, url: str):
-        self.answers: list[tuple[float, float | None]] = []
+        self.answers: list[tuple[float, float | None, float | None]] = []  # (asked, on screen, reached the browser)
         self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--time-lab", url], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, start_new_session=True)
         if self.proc.stdout.readline().strip() != "ready":
@@ -363,10 +373,9 @@ class LabLearner:
 
     def _read(self) -> None:
         for line in self.proc.stdout:
-            asked, took = json.loads(line)
-            self.answers.append((asked, took))
+            self.answers.append(tuple(json.loads(line)))
 
-    def stop(self) -> list[tuple[float, float | None]]:
+    def stop(self) -> list[tuple[float, float | None, float | None]]:
         self.proc.stdin.close()
         self.proc.wait(timeout=60)
         return self.answers
@@ -431,6 +440,18 @@ def start_profiler(server, path: str | None, seconds: float | None):
 def percentile(values: list, q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def latency_summary(answers: list[tuple[float, float | None]], t0_clock: float) -> dict:
+    """Median, 90th percentile and worst of (asked, seconds) answers (None: none came), and the
+    slowest eight with when they were asked for, in seconds after the Train clicks."""
+    good = [took for _, took in answers if took is not None]
+    return {"samples": len(answers), "timeouts": len(answers) - len(good),
+            "median": round(statistics.median(good), 3) if good else None,
+            "p90": round(percentile(good, 0.9), 3) if good else None,
+            "worst": round(max(good), 3) if good else None,
+            "slowest": sorted(([round(took, 2), round(asked - t0_clock, 1)] for asked, took in answers
+                               if took is not None), reverse=True)[:8]}
 
 
 async def run(args) -> dict:
@@ -527,7 +548,6 @@ async def run(args) -> dict:
     seen = [r for r in open_records if r["started"] is not None and "place" in r]
     started_order = [r["tab"] for r in sorted(seen, key=lambda r: r["started"])]
     queue_order = [r["tab"] for r in sorted(seen, key=lambda r: r["place"])]
-    good = [took for _, took in lab_answers if took is not None]
     started_tickets = [int(t) for t in re.findall(r"job started: #(\d+)", log)]
     # when the class's clicks reached the server: its log's "job queued" lines, less the baseline's
     queued_at = [int(h) * 3600 + int(m) * 60 + float(sec.replace(",", "."))
@@ -554,13 +574,10 @@ async def run(args) -> dict:
         "errors": errors,
         "server_log_tracebacks": log.count("Traceback"),
         "memory_growth_after_class_mb": out["rss_after_tabs_closed_mb"] - out["rss_baseline_mb"],
-        "lab_latency_s": {"samples": len(lab_answers), "timeouts": len(lab_answers) - len(good),
-                          "median": round(statistics.median(good), 3) if good else None,
-                          "p90": round(percentile(good, 0.9), 3) if good else None,
-                          "worst": round(max(good), 3) if good else None,
-                          # the slowest answers, and when they were asked for (s after the Train clicks)
-                          "slowest": sorted(([round(took, 2), round(asked - t0_clock, 1)]
-                                             for asked, took in lab_answers if took is not None), reverse=True)[:8]},
+        "lab_latency_s": latency_summary([(asked, took) for asked, took, _ in lab_answers], t0_clock),
+        # the same answers until their output size reached the learner's browser: the server's part,
+        # without the drawing (on a learner's own machine that does not wait for the class's 30 tabs)
+        "lab_answer_reached_browser_s": latency_summary([(asked, got) for asked, _, got in lab_answers], t0_clock),
     })
     return out
 
