@@ -184,6 +184,31 @@ def test_play_in_the_convolution_lab_keeps_stepping_until_switched_off(server, p
     assert _position(page) == still  # and stopped when switched off
 
 
+def test_a_kernel_change_redraws_the_lab_alone_and_the_link_follows(server, page):
+    """The lab is a fragment: a kernel change reruns it, not the page, so the server sends (and the
+    browser redraws) the lab alone; the weight-sharing section below keeps what it shows."""
+    frames = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(frame)))
+    page.goto(server + "/convolution")
+    filters = page.get_by_label("Filters", exact=True)
+    filters.fill("8")
+    filters.press("Enter")
+    page.get_by_text("(28,28,1) through 8 filters of 3x3").wait_for()
+    _idle(page)
+    frames.clear()
+    slider = page.locator(".st-key-conv_k").get_by_role("slider")
+    slider.focus()
+    slider.press("ArrowRight")
+    page.get_by_text(re.compile(r"Output size: 28x28 (->|→) 25x25$")).wait_for()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('k') === '4'")  # the link follows
+    _idle(page)
+    sent = b"".join(f if isinstance(f, bytes) else f.encode() for f in frames)
+    assert b"Output size: 28x28 -> 25x25" in sent
+    assert b"through 8 filters" not in sent  # the page below the lab was not sent again
+    page.get_by_text("(28,28,1) through 8 filters of 3x3").wait_for()
+    assert filters.input_value() == "8"
+
+
 def test_weight_sharing_inputs_and_sentence_agree_after_an_upload_detour(server, page):
     page.goto(server + "/convolution")
     page.get_by_text("Channels and filters").wait_for()
