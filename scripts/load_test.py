@@ -25,6 +25,7 @@ their own) change the kernel size in the convolution lab once a second. It print
 - memory: the server's resident memory at the baseline, its peak, and after the tabs closed and
   Streamlit dropped their sessions (`--settle` seconds: its disconnected-session TTL is 120 s);
 - lab latency: from the kernel change to the new output size on screen (median, 90th, worst),
+  and to its arrival on the learner's websocket (the server's part, without the drawing),
   and the slowest answers with when they were asked for, in seconds after the Train clicks
   (`train_pressed_at` is the clicks' time of day: with CNN_PAUSES=1 set for the server, its log
   says what it was doing then: slow page runs, late threads, long garbage collections).
